@@ -1,0 +1,178 @@
+"""The ``monitor`` command line (typer).
+
+Data goes to stdout (``--json``: JSON Lines), logs to stderr. Exit codes: 0 success,
+1 some inputs failed (each named in a one-line error), 2 bad settings or config.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import structlog
+import typer
+
+from monitor.config import Config
+from monitor.errors import ConfigError, DocumentError
+from monitor.logs import configure_logging
+from monitor.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+log = structlog.get_logger("monitor.cli")
+
+EXIT_FAILED_INPUTS = 1
+EXIT_CONFIG = 2
+
+
+def setup(stream=None) -> tuple[Settings, Config]:  # type: ignore[no-untyped-def]
+    """Load settings and config, configure logging; exit 2 with a one-line error when invalid."""
+    try:
+        settings = Settings.load()
+        configure_logging(settings.log_format, settings.log_level, stream)
+        return settings, Config.load(settings.config_dir)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from exc
+
+
+def connect_or_exit(settings: Settings):  # type: ignore[no-untyped-def]
+    """A checked Redis client, or exit 2 naming MONITOR_REDIS_URL."""
+    from monitor.redisconn import connect
+
+    try:
+        return connect(settings.redis_url)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from exc
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files named, and the files inside folders named (sorted), skipping ``*.expect.json``."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.endswith(".expect.json"))
+        else:
+            out.append(path)
+    return out
+
+
+def _emit(data: dict, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    else:
+        dup = f" duplicate of {data['duplicate_of']}" if data.get("duplicate_of") else ""
+        alerts = f" ALERT {', '.join(data['alerts'])}" if data.get("alerts") else ""
+        labels = ", ".join(data.get("labels", [])) or "-"
+        typer.echo(f"{data['source']}: [{data['language']}] {data['title']} | topics: {labels}{dup}{alerts}")
+    sys.stdout.flush()
+
+
+@app.command()
+def replay(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders: plain text or HTML documents.")],
+    inline: Annotated[bool, typer.Option(help="Run the stages in this process instead of enqueueing RQ jobs.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per document on stdout.")] = False,
+    wait: Annotated[bool, typer.Option(help="Without --inline: wait for the jobs and print their results.")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait with --wait.")] = 300.0,
+) -> None:
+    """Push fixture documents through the pipeline (in-process with --inline, else as RQ jobs)."""
+    from monitor.extract import read_document
+
+    settings, config = setup()
+    connection = connect_or_exit(settings)
+    failed = 0
+    docs = []
+    for path in expand_paths(paths):
+        try:
+            docs.append(read_document(path, settings.max_document_bytes))
+        except DocumentError as exc:
+            failed += 1
+            typer.echo(f"error: {exc}", err=True)
+    if inline:
+        from monitor.pipeline import Pipeline
+
+        pipeline = Pipeline(settings, config, connection)
+        for doc in docs:
+            try:
+                outcome = pipeline.process(doc)
+            except DocumentError as exc:
+                failed += 1
+                typer.echo(f"error: {exc}", err=True)
+                continue
+            for alert in outcome.alerts:
+                pipeline.deliver(alert)
+            _emit(outcome.to_json(), as_json)
+    else:
+        failed += _replay_queued(settings, connection, docs, as_json, wait, timeout)
+    raise typer.Exit(EXIT_FAILED_INPUTS if failed else 0)
+
+
+def _replay_queued(settings, connection, docs, as_json: bool, wait: bool, timeout: float) -> int:  # type: ignore[no-untyped-def]
+    from rq.job import Job, JobStatus
+    from rq.serializers import JSONSerializer
+
+    from monitor.keys import Keys
+    from workers.jobs import enqueue_document
+
+    keys = Keys(settings.key_prefix)
+    jobs = {enqueue_document(connection, keys, doc, settings.job_timeout): doc for doc in docs}
+    for job_id, doc in jobs.items():
+        log.info("document_enqueued", source=doc.source, job_id=job_id)
+    if not wait:
+        for job_id, doc in jobs.items():
+            typer.echo(json.dumps({"source": doc.source, "job_id": job_id}) if as_json else f"{doc.source}: {job_id}")
+        return 0
+    failed = 0
+    deadline = time.monotonic() + timeout
+    pending = dict(jobs)
+    while pending and time.monotonic() < deadline:
+        for job_id in list(pending):
+            job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
+            status = job.get_status(refresh=True)
+            if status == JobStatus.FINISHED:
+                _emit(job.return_value(), as_json)
+                del pending[job_id]
+            elif status in (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED):
+                result = job.latest_result()
+                reason = (result.exc_string or "").strip().splitlines()[-1] if result and result.exc_string else status
+                typer.echo(f"error: {pending.pop(job_id).source}: {reason}", err=True)
+                failed += 1
+        time.sleep(0.2)
+    for doc in pending.values():
+        typer.echo(f"error: {doc.source}: not processed within {timeout:.0f} s (is a worker running?)", err=True)
+        failed += 1
+    return failed
+
+
+@app.command()
+def worker(
+    burst: Annotated[bool, typer.Option(help="Quit when the queues are empty.")] = False,
+    queues: Annotated[str, typer.Option(help="Comma-separated queues to serve, in priority order.")] = "alerts,entries,polls",
+) -> None:
+    """Run one RQ worker on the project's queues (the stages are built once, before forking)."""
+    from rq import Worker
+    from rq.serializers import JSONSerializer
+
+    from monitor.keys import Keys
+    from workers import context
+
+    settings, config = setup(sys.stdout)
+    connection = connect_or_exit(settings)
+    context.init(settings, config)
+    keys = Keys(settings.key_prefix)
+    try:
+        names = [keys.queue(q.strip()) for q in queues.split(",") if q.strip()]
+    except ValueError as exc:
+        typer.echo(f"error: --queues: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from exc
+    w = Worker(names, connection=connection, serializer=JSONSerializer)
+    w.work(burst=burst, with_scheduler=True, logging_level=settings.log_level.upper())
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

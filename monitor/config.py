@@ -1,0 +1,233 @@
+"""Loading and validating ``config/feeds.yaml``, ``topics.yaml`` and ``alerts.yaml``.
+
+Every error names the file, the line and the path of the value at fault, e.g.
+``config/alerts.yaml:12: rules[0].chanels: unknown key``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from monitor.errors import ConfigError
+
+LANGUAGES = ("ar", "en", "fr")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# feeds.yaml -----------------------------------------------------------------------
+class FeedConfig(_Strict):
+    """One feed to poll. ``interval`` and bounds are in seconds."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    url: str
+    title: str | None = None
+    interval: int = Field(900, ge=30)
+    min_interval: int = Field(300, ge=30)
+    max_interval: int = Field(6 * 3600, ge=60)
+    adaptive: bool = True
+    tags: tuple[str, ...] = ()
+    language: str | None = None
+    timezone: str | None = None
+    enabled: bool = True
+    ignore_validators: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+
+class FeedsFile(_Strict):
+    feeds: tuple[FeedConfig, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> FeedsFile:
+        seen: set[str] = set()
+        for feed in self.feeds:
+            if feed.id in seen:
+                raise ValueError(f"feed id {feed.id!r} is used twice")
+            seen.add(feed.id)
+        return self
+
+
+# topics.yaml ----------------------------------------------------------------------
+class LanguageRules(_Strict):
+    """Rules of one topic in one language.
+
+    ``terms``: term or phrase -> weight; a trailing ``*`` is a prefix match.
+    ``exclude``: phrases whose words never count as evidence (false friends).
+    """
+
+    terms: dict[str, float] = Field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+
+    @field_validator("terms")
+    @classmethod
+    def _check_terms(cls, terms: dict[str, float]) -> dict[str, float]:
+        for term, weight in terms.items():
+            core = term.rstrip("*")
+            if not core.strip():
+                raise ValueError(f"term {term!r} is empty")
+            if "*" in core:
+                raise ValueError(f"term {term!r}: '*' is only allowed at the end")
+            if weight <= 0:
+                raise ValueError(f"term {term!r}: weight must be > 0")
+        return terms
+
+
+class TopicConfig(_Strict):
+    """One topic: threshold on the score, weight multiplier for title matches, rules per language."""
+
+    description: str = ""
+    threshold: float = Field(4.0, gt=0)
+    title_weight: float = Field(2.0, ge=0)
+    min_distinct_terms: int = Field(2, ge=1)
+    languages: dict[str, LanguageRules]
+
+
+class TopicsFile(_Strict):
+    topics: dict[str, TopicConfig]
+
+
+# alerts.yaml ----------------------------------------------------------------------
+class AlertRule(_Strict):
+    """An alert rule: which items fire it and where the alert goes."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    topics: tuple[str, ...] = ()
+    match: Literal["any", "all"] = "any"
+    min_score: float = 0.0
+    languages: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    exclude_topics: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ("log",)
+    mode: Literal["immediate", "digest"] = "immediate"
+    digest_minutes: int = Field(60, ge=1)
+    escalate_at_outlets: int | None = Field(None, ge=2)
+
+
+class AlertsFile(_Strict):
+    channels: dict[str, str] = Field(default_factory=lambda: {"log": "log://"})
+    rules: tuple[AlertRule, ...] = ()
+    template: str | None = None
+
+    @model_validator(mode="after")
+    def _channels_exist(self) -> AlertsFile:
+        for i, rule in enumerate(self.rules):
+            for ch in rule.channels:
+                if ch not in self.channels:
+                    raise ValueError(
+                        f"rules[{i}] ({rule.name}): channel {ch!r} is not defined under 'channels'"
+                    )
+        return self
+
+
+# loading ---------------------------------------------------------------------------
+M = TypeVar("M", bound=BaseModel)
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """Walk a composed YAML node along a pydantic error location; return the 1-based line."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for key, value in node.value:
+                if key.value == str(part):
+                    nxt, line = value, key.start_mark.line + 1
+                    break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+        if node is None:
+            break
+    return line
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def load_yaml_model(path: Path, model: type[M]) -> M:
+    """Parse ``path`` as YAML and validate it against ``model``.
+
+    Raises:
+        ConfigError: ``"<path>:<line>: <where>: <problem>"`` for unreadable files, YAML syntax
+            errors, unknown keys and invalid values.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    try:
+        data = yaml.safe_load(text) or {}
+        node = yaml.compose(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: invalid YAML: {exc.problem}") from exc
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line = _line_of(node, loc)
+            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            problems.append(f"{path}:{line or '?'}: {_format_loc(loc)}: {msg}")
+        raise ConfigError("; ".join(problems)) from exc
+
+
+@dataclass(frozen=True)
+class Config:
+    """All three config files, validated. ``directory`` is where they were read from."""
+
+    directory: Path
+    feeds: FeedsFile
+    topics: TopicsFile
+    alerts: AlertsFile
+
+    @classmethod
+    def load(cls, directory: Path) -> Config:
+        """Load ``feeds.yaml``, ``topics.yaml`` and ``alerts.yaml`` from ``directory``.
+
+        A missing ``feeds.yaml`` or ``alerts.yaml`` means none; ``topics.yaml`` is required.
+
+        Raises:
+            ConfigError: naming the file and place at fault (including alert rules that name
+                unknown topics).
+        """
+        if not directory.is_dir():
+            raise ConfigError(f"{directory}: config folder does not exist (MONITOR_CONFIG_DIR)")
+        feeds_path, topics_path, alerts_path = (directory / n for n in ("feeds.yaml", "topics.yaml", "alerts.yaml"))
+        feeds = load_yaml_model(feeds_path, FeedsFile) if feeds_path.exists() else FeedsFile()
+        if not topics_path.exists():
+            raise ConfigError(f"{topics_path}: missing (topic rules are required)")
+        topics = load_yaml_model(topics_path, TopicsFile)
+        alerts = load_yaml_model(alerts_path, AlertsFile) if alerts_path.exists() else AlertsFile()
+        for i, rule in enumerate(alerts.rules):
+            for topic in (*rule.topics, *rule.exclude_topics):
+                if topic not in topics.topics:
+                    raise ConfigError(
+                        f"{alerts_path}: rules[{i}] ({rule.name}): unknown topic {topic!r}; "
+                        f"known: {', '.join(topics.topics)}"
+                    )
+        return cls(directory=directory, feeds=feeds, topics=topics, alerts=alerts)

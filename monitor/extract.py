@@ -1,0 +1,187 @@
+"""Extraction stage: document bytes -> :class:`~monitor.model.Article` (clean title and body).
+
+Two kinds of input:
+
+* **plain text** scraped from a page (like the seed): UI lines around the article
+  (tracking tokens, outlet name, button labels) are cut by :func:`extract_plain`;
+* **HTML** pages: trafilatura extracts body and metadata (:func:`extract_html`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import structlog
+import trafilatura
+
+from monitor.errors import DocumentError, DocumentTooLarge
+from monitor.model import Article, Document, EntryInfo
+from monitor.textnorm import script_shares
+
+log = structlog.get_logger(__name__)
+
+_SENTENCE_END = tuple(".!?؟。…:;»\"”'")
+#: A line is prose when it has at least this many words, or at least
+#: ``_MIN_SENTENCE_WORDS`` and ends like a sentence. UI labels ("show more",
+#: "related articles", "back to top") and outlet names are shorter.
+_MIN_PROSE_WORDS = 10
+_MIN_SENTENCE_WORDS = 5
+_CONTENT_TYPES = {".txt": "text/plain", ".text": "text/plain", ".html": "text/html", ".htm": "text/html"}
+
+
+def read_document(path: Path, max_bytes: int) -> Document:
+    """Read a file into a :class:`Document`, refusing what cannot be an article.
+
+    Args:
+        path: the file; its suffix decides the content type (``.html``/``.htm`` HTML, else text).
+        max_bytes: byte cap; larger files are refused without reading them whole.
+
+    Raises:
+        DocumentTooLarge: the file is larger than ``max_bytes``.
+        DocumentError: unreadable, empty, or binary (NUL bytes).
+    """
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DocumentTooLarge(source, f"{size} bytes is over the {max_bytes}-byte limit")
+        content = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(source, f"cannot read: {exc.strerror or exc}") from exc
+    content_type = _CONTENT_TYPES.get(path.suffix.lower(), "text/plain")
+    return check_document(Document(source=source, content=content, content_type=content_type))
+
+
+def check_document(doc: Document) -> Document:
+    """Refuse empty and binary documents.
+
+    Raises:
+        DocumentError: empty or whitespace-only, or containing NUL bytes (binary).
+    """
+    if not doc.content.strip():
+        raise DocumentError(doc.source, "empty document")
+    if b"\x00" in doc.content[:65536] and not doc.content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DocumentError(doc.source, "binary content (NUL bytes), not a text or HTML document")
+    return doc
+
+
+def decode_plain(doc: Document) -> str:
+    """Decode a plain-text document: UTF-8 (BOM allowed) or UTF-16 with a BOM.
+
+    Raises:
+        DocumentError: the bytes are not valid UTF-8, naming the byte offset.
+    """
+    data = doc.content
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(doc.source, f"invalid UTF-16 at byte {exc.start}") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(doc.source, f"not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r})") from exc
+
+
+def _words(line: str) -> int:
+    return len(line.split())
+
+
+def _is_prose(line: str) -> bool:
+    n = _words(line)
+    return n >= _MIN_PROSE_WORDS or (n >= _MIN_SENTENCE_WORDS and line.rstrip().endswith(_SENTENCE_END))
+
+
+def _same_script(line: str, arabic_body: bool) -> bool:
+    arabic, latin, letters = script_shares(line)
+    if not letters:
+        return False
+    return arabic >= 0.5 if arabic_body else latin >= 0.5
+
+
+def extract_plain(text: str, source: str, entry: EntryInfo | None = None) -> Article:
+    """Cut page chrome from scraped plain text and find the headline.
+
+    The article is the run of lines from the first to the last *prose* line (see
+    ``_MIN_PROSE_WORDS``); short lines before and after it are UI chrome. The title is the
+    last short line before the body written in the body's script with two words or more
+    (a stray tracking token or a Latin-script label is never the headline); failing that,
+    the entry's title, then the first words of the body.
+
+    Raises:
+        DocumentError: no prose line at all (nothing that reads like an article).
+    """
+    lines = [re.sub(r"\s+", " ", ln).strip() for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln]
+    prose = [i for i, ln in enumerate(lines) if _is_prose(ln)]
+    if not prose:
+        raise DocumentError(source, "no article text found (no line reads as prose)")
+    first, last = prose[0], prose[-1]
+    body_lines = lines[first : last + 1]
+    body = "\n\n".join(body_lines)
+    arabic_body = script_shares(body)[0] >= 0.5
+    title = ""
+    for ln in reversed(lines[:first]):
+        if _words(ln) >= 2 and _same_script(ln, arabic_body):
+            title = ln
+            break
+    if not title:
+        title = (entry.title if entry and entry.title else " ".join(body.split()[:12]))
+    cut = len(lines) - len(body_lines) - (1 if title in lines[:first] else 0)
+    if cut:
+        log.debug("chrome_cut", source=source, lines=cut)
+    return Article(source=source, title=title, text=body, extraction_source="plain-text", encoding="utf-8")
+
+
+def extract_html(html: str, source: str, url: str | None = None, entry: EntryInfo | None = None) -> Article:
+    """Extract body and metadata from an HTML page with trafilatura (precision-oriented first).
+
+    Falls back to trafilatura's recall mode, then to the entry's summary, when the body is
+    shorter than 200 characters; ``extraction_source`` records which one was used.
+
+    Raises:
+        DocumentError: no usable text by any strategy.
+    """
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, favor_precision=True)
+    source_kind = "trafilatura"
+    if doc is None or len(doc.text or "") < 200:
+        recall = trafilatura.bare_extraction(html, url=url, with_metadata=True, favor_recall=True)
+        if recall is not None and len(recall.text or "") > len((doc.text if doc else "") or ""):
+            doc, source_kind = recall, "trafilatura-recall"
+    text = (doc.text or "").strip() if doc else ""
+    if len(text) < 200 and entry and entry.summary and len(entry.summary) > len(text):
+        text, source_kind = entry.summary, "entry-summary"
+    if not text:
+        raise DocumentError(source, "no article text could be extracted from the HTML")
+    title = (doc.title if doc and doc.title else None) or (entry.title if entry else None) or ""
+    return Article(
+        source=source,
+        title=title.strip(),
+        text=text,
+        url=url,
+        canonical_url=(doc.url if doc else None) or url,
+        author=doc.author if doc else None,
+        date=doc.date if doc else None,
+        sitename=doc.sitename if doc else None,
+        image=doc.image if doc else None,
+        extraction_source=source_kind,
+    )
+
+
+def extract(doc: Document) -> Article:
+    """Extract an :class:`Article` from any supported document (plain text or HTML).
+
+    Raises:
+        DocumentError: undecodable, or no article text.
+    """
+    entry = doc.entry
+    if doc.content_type.startswith("text/html") or doc.content_type.startswith("application/xhtml"):
+        from monitor.charset import decode_html  # local: HTML decoding is the fetch layer's
+
+        html, encoding, warnings = decode_html(doc.content, doc.content_type)
+        article = extract_html(html, doc.source, url=doc.url, entry=entry)
+        return replace(article, encoding=encoding, warnings=article.warnings + tuple(warnings))
+    article = extract_plain(decode_plain(doc), doc.source, entry=entry)
+    return replace(article, url=doc.url, canonical_url=doc.url)

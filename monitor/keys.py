@@ -1,0 +1,96 @@
+"""Every Redis key name and RQ queue name, under one configurable prefix.
+
+Tests and several deployments can share one Redis server by using different
+prefixes. No other module builds key strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+QUEUES = ("polls", "entries", "alerts")
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Key builder bound to a prefix (``Settings.key_prefix``)."""
+
+    prefix: str
+
+    def _k(self, *parts: str) -> str:
+        return ":".join((self.prefix, *parts))
+
+    # RQ queues ---------------------------------------------------------------
+    def queue(self, name: str) -> str:
+        """RQ queue name for ``name`` in :data:`QUEUES` (RQ stores it as ``rq:queue:<this>``)."""
+        if name not in QUEUES:
+            raise ValueError(f"unknown queue {name!r}; known: {', '.join(QUEUES)}")
+        return self._k(name)
+
+    # documents staged for replay jobs -----------------------------------------
+    def staged_document(self, doc_id: str) -> str:
+        return self._k("doc", doc_id)
+
+    # items, stories, dedup ----------------------------------------------------
+    def item(self, item_id: str) -> str:
+        return self._k("item", item_id)
+
+    def items_stream(self) -> str:
+        return self._k("items")
+
+    def seen_url(self, url_hash: str) -> str:
+        return self._k("seen", "url", url_hash)
+
+    def seen_text(self, text_hash: str) -> str:
+        return self._k("seen", "text", text_hash)
+
+    def story(self, story_id: str) -> str:
+        return self._k("story", story_id)
+
+    def story_items(self, story_id: str) -> str:
+        return self._k("story", story_id, "items")
+
+    def story_outlets(self, story_id: str) -> str:
+        return self._k("story", story_id, "outlets")
+
+    def lsh_band(self, band: int, band_hash: str) -> str:
+        return self._k("lsh", str(band), band_hash)
+
+    def minhash(self, item_id: str) -> str:
+        return self._k("minhash", item_id)
+
+    # alerts ----------------------------------------------------------------
+    def alert(self, alert_id: str) -> str:
+        return self._k("alert", alert_id)
+
+    def alerts_stream(self) -> str:
+        return self._k("alerts")
+
+    def alert_once(self, rule: str, story_id: str) -> str:
+        return self._k("alert-once", rule, story_id)
+
+    def alert_delivery(self, alert_id: str) -> str:
+        return self._k("alert", alert_id, "delivery")
+
+    def digest(self, rule: str, channel: str) -> str:
+        return self._k("digest", rule, channel)
+
+    # feeds -----------------------------------------------------------------
+    def feed_state(self, feed_id: str) -> str:
+        return self._k("feed", feed_id, "state")
+
+    def feed_seen(self, feed_id: str) -> str:
+        return self._k("feed", feed_id, "seen")
+
+    def poll_slot(self, feed_id: str, slot: int) -> str:
+        return self._k("poll-slot", feed_id, str(slot))
+
+    def scheduler_leader(self) -> str:
+        return self._k("scheduler", "leader")
+
+    def host_limit(self, host: str) -> str:
+        return self._k("host", host)
+
+    def pattern(self) -> str:
+        """Glob matching every key of this prefix (for clean-up in tests and tools)."""
+        return self._k("*")

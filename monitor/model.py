@@ -1,0 +1,215 @@
+"""Typed values passed between pipeline stages.
+
+Stages take and return these; none of them knows about queues. Everything here
+converts to and from JSON-safe dicts (``to_dict`` / ``from_dict``) so it can be
+stored in Redis hashes and printed as JSON Lines.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+def _asdict(obj: Any) -> dict[str, Any]:
+    return dataclasses.asdict(obj)
+
+
+@dataclass(frozen=True)
+class EntryInfo:
+    """What a feed said about an entry (all optional: plain files have none of it).
+
+    ``published`` is UTC ISO 8601 or None.
+    """
+
+    feed_id: str | None = None
+    guid: str | None = None
+    link: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    published: str | None = None
+    language_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """One input document: raw bytes plus where they came from.
+
+    Attributes:
+        source: path or URL, used in every message about this document.
+        content: the raw bytes (at most ``Settings.max_document_bytes``).
+        content_type: HTTP ``Content-Type`` or a guess from the file name, e.g. ``text/plain``.
+        url: the document's URL when it has one (page URL after redirects).
+        entry: the feed entry that led to it, if any.
+    """
+
+    source: str
+    content: bytes
+    content_type: str = "text/plain"
+    url: str | None = None
+    entry: EntryInfo = field(default_factory=EntryInfo)
+
+
+@dataclass(frozen=True)
+class Article:
+    """Clean text and metadata extracted from a document.
+
+    ``extraction_source`` says where the body came from: ``plain-text``,
+    ``trafilatura``, ``trafilatura-recall``, ``entry-content`` or ``entry-summary``.
+    """
+
+    source: str
+    title: str
+    text: str
+    url: str | None = None
+    canonical_url: str | None = None
+    author: str | None = None
+    date: str | None = None
+    sitename: str | None = None
+    image: str | None = None
+    encoding: str | None = None
+    declared_language: str | None = None
+    extraction_source: str = "plain-text"
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LanguageResult:
+    """Detected language (ISO 639-1, dialects folded, e.g. ``arz`` -> ``ar``) and its probability 0..1."""
+
+    code: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One rule term that matched: the term as written in topics.yaml, how often, where."""
+
+    term: str
+    count: int
+    where: Literal["title", "body"]
+    weight: float
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Topic scores for one text.
+
+    Attributes:
+        topics: topic name -> score (sum of weights, title matches multiplied by the title weight).
+        labels: topics whose score reached their threshold, in config order.
+        evidence: topic name -> matched terms.
+        countries: ISO 3166-1 alpha-2 code (or ``EU``) -> mentions.
+    """
+
+    topics: dict[str, float]
+    labels: list[str]
+    evidence: dict[str, list[Evidence]]
+    countries: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _asdict(self)
+
+
+DedupKind = Literal["new", "url", "text", "near"]
+
+
+@dataclass(frozen=True)
+class DedupResult:
+    """Outcome of the dedup stage.
+
+    Attributes:
+        item_id: id of the item this document becomes (new) or already is (``kind == "url"``).
+        story_id: the story the item belongs to.
+        duplicate_of: id of the earlier item it repeats, or None when new.
+        kind: ``new``; ``url`` (same canonical URL and text: the same item again);
+            ``text`` (same normalized text elsewhere); ``near`` (near-duplicate, MinHash).
+    """
+
+    item_id: str
+    story_id: str
+    duplicate_of: str | None
+    kind: DedupKind
+
+    @property
+    def is_new_item(self) -> bool:
+        """True when this document should be stored as an item of its own."""
+        return self.kind != "url"
+
+
+@dataclass(frozen=True)
+class Item:
+    """A processed article as stored in Redis and printed by ``monitor replay --json``."""
+
+    id: str
+    story_id: str
+    source: str
+    title: str
+    text: str
+    language: str
+    language_confidence: float
+    topics: dict[str, float]
+    labels: list[str]
+    evidence: dict[str, list[Evidence]]
+    countries: dict[str, int]
+    duplicate_of: str | None
+    dedup: DedupKind
+    url: str | None = None
+    canonical_url: str | None = None
+    feed_id: str | None = None
+    author: str | None = None
+    published: str | None = None
+    sitename: str | None = None
+    extraction_source: str = "plain-text"
+    encoding: str | None = None
+    warnings: tuple[str, ...] = ()
+    created_at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return _asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Item:
+        data = dict(data)
+        data["evidence"] = {
+            topic: [Evidence(**ev) for ev in evs] for topic, evs in data.get("evidence", {}).items()
+        }
+        data["warnings"] = tuple(data.get("warnings", ()))
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An alert: one rule matched one story. Recorded before any delivery is tried.
+
+    Attributes:
+        id: alert id. rule: the alert rule's name. channels: channel names to deliver to.
+        reason: one human sentence saying why it fired (topics, scores, terms).
+    """
+
+    id: str
+    rule: str
+    story_id: str
+    item_id: str
+    title: str
+    url: str | None
+    language: str
+    topics: dict[str, float]
+    evidence: dict[str, list[Evidence]]
+    countries: dict[str, int]
+    channels: list[str]
+    reason: str
+    created_at: str
+    outlets: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return _asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Alert:
+        data = dict(data)
+        data["evidence"] = {
+            topic: [Evidence(**ev) for ev in evs] for topic, evs in data.get("evidence", {}).items()
+        }
+        return cls(**data)

@@ -1,0 +1,138 @@
+"""The one orchestrator: calls the stages in order for one document.
+
+extract -> language -> dedup -> classify -> store -> alert rules (record).
+Delivery is the caller's step (in-process for ``replay --inline``, RQ jobs otherwise),
+so that an alert is always recorded before any delivery is tried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+import structlog
+
+from monitor.alerts import AlertRecorder, Notifier
+from monitor.classify import Classifier, load_countries
+from monitor.config import Config
+from monitor.dedup import Deduplicator
+from monitor.extract import extract
+from monitor.keys import Keys
+from monitor.language import LanguageDetector
+from monitor.model import Alert, Document, Item
+from monitor.settings import Settings
+from monitor.store import ItemStore
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What processing one document produced: the item (new or the earlier one) and new alerts."""
+
+    item: Item
+    alerts: list[Alert]
+
+    def to_json(self) -> dict[str, Any]:
+        """The output contract of ``monitor replay --json``: one object per document."""
+        data = self.item.to_dict()
+        data["alerts"] = [a.rule for a in self.alerts]
+        data["alert_ids"] = [a.id for a in self.alerts]
+        return data
+
+
+class Pipeline:
+    """All stages, built once per process (rules compiled, language model loaded).
+
+    Args:
+        settings: process settings. config: validated config files. connection: Redis client.
+    """
+
+    def __init__(self, settings: Settings, config: Config, connection: redis.Redis) -> None:
+        keys = Keys(settings.key_prefix)
+        item_ttl = settings.item_retention_days * 86400
+        self.settings = settings
+        self.config = config
+        self.keys = keys
+        self.connection = connection
+        self.classifier = Classifier(config.topics, load_countries())
+        self.language = LanguageDetector()
+        self.dedup = Deduplicator(connection, keys, item_ttl)
+        self.items = ItemStore(connection, keys, item_ttl, settings.stream_maxlen)
+        self.alerts = AlertRecorder(
+            connection, keys, config.alerts, settings.alert_retention_days * 86400, settings.stream_maxlen
+        )
+        self.notifier = Notifier(config.alerts.channels)
+        self._feed_tags = {f.id: f.tags for f in config.feeds.feeds}
+
+    def process(self, doc: Document) -> Outcome:
+        """Run every stage on ``doc`` and store the result.
+
+        Returns:
+            :class:`Outcome`; for an exact repeat (same URL) the earlier item and no alerts.
+
+        Raises:
+            DocumentError: the document cannot be decoded or has no article text.
+            redis.RedisError: Redis is unreachable (the caller retries).
+        """
+        article = extract(doc)
+        lang = self.language.detect(article.title, article.text)
+        dedup = self.dedup.check(article.text, article.canonical_url)
+        if not dedup.is_new_item:
+            earlier = self.items.get(dedup.item_id)
+            if earlier is not None:
+                log.info("item_duplicate", source=doc.source, item_id=earlier.id, kind=dedup.kind)
+                return Outcome(replace(earlier, source=doc.source, duplicate_of=earlier.id, dedup="url"), [])
+        classification = self.classifier.classify(article.title, article.text, lang.code)
+        entry = doc.entry
+        item = Item(
+            id=dedup.item_id,
+            story_id=dedup.story_id,
+            source=doc.source,
+            title=article.title,
+            text=article.text,
+            language=lang.code,
+            language_confidence=lang.confidence,
+            topics=classification.topics,
+            labels=classification.labels,
+            evidence=classification.evidence,
+            countries=classification.countries,
+            duplicate_of=dedup.duplicate_of,
+            dedup=dedup.kind,
+            url=article.url or entry.link,
+            canonical_url=article.canonical_url,
+            feed_id=entry.feed_id,
+            author=article.author,
+            published=entry.published or article.date,
+            sitename=article.sitename,
+            extraction_source=article.extraction_source,
+            encoding=article.encoding,
+            warnings=article.warnings,
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        outlets = self.items.save(item)
+        tags = self._feed_tags.get(entry.feed_id or "", ())
+        alerts = self.alerts.record(item, tags, outlets)
+        log.info("item_processed", source=doc.source, item_id=item.id, story_id=item.story_id,
+                 language=item.language, labels=item.labels, dedup=item.dedup, alerts=[a.rule for a in alerts])
+        return Outcome(item, alerts)
+
+    def deliver(self, alert: Alert) -> dict[str, str]:
+        """Deliver ``alert`` to each of its channels in-process and record each outcome.
+
+        Returns:
+            channel -> ``delivered`` or ``failed: <reason>``. Never raises for a channel failure.
+        """
+        states = {}
+        for channel in alert.channels:
+            try:
+                self.notifier.deliver(alert, channel)
+                state = "delivered"
+            except Exception as exc:  # one channel's failure must not stop the others
+                state = f"failed: {exc}"
+                log.error("alert_delivery_failed", alert_id=alert.id, channel=channel, error=str(exc))
+            self.alerts.set_delivery(alert.id, channel, state)
+            states[channel] = state
+        return states

@@ -1,0 +1,128 @@
+"""Text normalization shared by classification and dedup.
+
+Matching and hashing run on normalized text, never on what is displayed:
+
+* Unicode NFKC, case folding, every kind of space (NBSP, narrow NBSP) folded to one space;
+* Arabic: harakat/diacritics (U+064B-U+065F, U+0670, Quranic marks U+06D6-U+06ED) and tatweel
+  (U+0640) removed; alef forms أ إ آ ٱ -> ا; ى -> ي; ة -> ه; ؤ -> و; ئ -> ي; Arabic-Indic digits
+  -> ASCII. These are the usual orthographic normalizations of Arabic IR (Larkey, Ballesteros &
+  Connell, "Light Stemming for Arabic Information Retrieval", 2007).
+
+Displayed text (titles, bodies in alerts) keeps the publisher's spelling.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+_AR_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_AR_TRANSLATE = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ي",
+        "ة": "ه",
+        "ؤ": "و",
+        "ئ": "ي",
+        **{chr(0x0660 + d): str(d) for d in range(10)},
+        **{chr(0x06F0 + d): str(d) for d in range(10)},
+    }
+)
+_SPACES = re.compile(r"\s+")
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def normalize(text: str) -> str:
+    """Return ``text`` normalized for matching and hashing (see module docstring).
+
+    Idempotent: ``normalize(normalize(t)) == normalize(t)``.
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _AR_DIACRITICS.sub("", text).translate(_AR_TRANSLATE)
+    return _SPACES.sub(" ", text).strip()
+
+
+def tokens(normalized: str) -> list[str]:
+    """Split already-normalized text into word tokens (Unicode ``\\w+``; hyphens and apostrophes split)."""
+    return _TOKEN.findall(normalized)
+
+
+def is_arabic_letter(ch: str) -> bool:
+    """True for letters of the Arabic script blocks (U+0600-U+06FF, U+0750-U+077F, U+08A0-U+08FF, FB50-FEFF)."""
+    o = ord(ch)
+    return ch.isalpha() and (
+        0x0600 <= o <= 0x06FF or 0x0750 <= o <= 0x077F or 0x08A0 <= o <= 0x08FF or 0xFB50 <= o <= 0xFEFF
+    )
+
+
+def script_shares(text: str) -> tuple[float, float, int]:
+    """Return (Arabic-script share, Latin-range share, letter count) over the letters of ``text``.
+
+    "Latin range" is U+0041-U+024F: the letters mojibake of Arabic bytes decodes to.
+    Shares are 0.0 when there are no letters.
+    """
+    arabic = latin = total = 0
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        total += 1
+        if is_arabic_letter(ch):
+            arabic += 1
+        elif ord(ch) <= 0x024F:
+            latin += 1
+    if not total:
+        return 0.0, 0.0, 0
+    return arabic / total, latin / total, total
+
+
+# Arabic clitics and affixes -------------------------------------------------------
+# Proclitics: conjunctions و ف, prepositions ب ك ل, the article ال, and their combinations.
+AR_PREFIXES = tuple(
+    sorted(
+        {"و", "ف", "ب", "ك", "ل", "ال", "وال", "فال", "بال", "كال", "لل", "ولل", "فلل", "وب", "فب", "ول", "فل",
+         "وك", "فك", "وبال", "فبال", "وكال", "فكال"},
+        key=len,
+        reverse=True,
+    )
+)
+# Suffixes: feminine, plural, dual, nisba and possessive pronoun endings (after normalization ة -> ه).
+AR_SUFFIXES = tuple(
+    sorted(
+        {"ه", "ات", "ون", "ين", "ان", "تين", "تان", "يه", "يين", "يون", "ها", "هم", "هما", "هن", "نا", "كم",
+         "ي", "يا", "ته", "تها", "تهم", "اته", "اتها", "يات"},
+        key=len,
+        reverse=True,
+    )
+)
+_MIN_STEM = 2
+
+
+def arabic_variants(token: str) -> Iterator[str]:
+    """Yield ``token`` and the forms left after removing one proclitic and/or one suffix.
+
+    ``token`` must be normalized. Each removal keeps at least two letters. The
+    yielded forms are candidates to look up in a term dictionary, not stems: the
+    caller matches them against rule terms that are themselves normalized, so
+    ``والإرهاب`` -> ``ارهاب`` and ``بالتعاون`` -> ``تعاون`` match ``إرهاب`` and ``تعاون``.
+    """
+    yield token
+    seen = {token}
+    bases = [token]
+    for prefix in AR_PREFIXES:
+        if token.startswith(prefix) and len(token) - len(prefix) >= _MIN_STEM:
+            base = token[len(prefix):]
+            if base not in seen:
+                seen.add(base)
+                bases.append(base)
+                yield base
+    for base in bases:
+        for suffix in AR_SUFFIXES:
+            if base.endswith(suffix) and len(base) - len(suffix) >= _MIN_STEM:
+                stem = base[: -len(suffix)]
+                if stem not in seen:
+                    seen.add(stem)
+                    yield stem

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# One entry point for a fresh machine: sets up .venv, makes sure Redis answers, then
+#   ./run.sh demo   runs the daemon on the built-in demo (no internet needed)
+#   ./run.sh test   runs the test suite
+#   ./run.sh setup  only installs
+# Environment: PYTHON (default python3, 3.11+), MONITOR_REDIS_URL (default 127.0.0.1:6379).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+STAMP=$VENV/.installed
+
+setup() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+    "$PYTHON" -m venv "$VENV"
+  fi
+  # Re-install when pyproject.toml changed since the last install.
+  if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
+    # An old pip silently skips trafilatura's lxml_html_clean requirement: upgrade it first.
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -e ".[test]"
+    touch "$STAMP"
+  fi
+}
+
+redis_answers() {
+  "$VENV/bin/python" - "$1" <<'PY'
+import sys, redis
+try:
+    redis.Redis.from_url(sys.argv[1], socket_connect_timeout=1).ping()
+except Exception:
+    sys.exit(1)
+PY
+}
+
+ensure_redis() {
+  local url=${MONITOR_REDIS_URL:-redis://127.0.0.1:6379/0}
+  if redis_answers "$url"; then return 0; fi
+  if [ -n "${MONITOR_REDIS_URL:-}" ]; then
+    echo "error: Redis at MONITOR_REDIS_URL=$url is not answering" >&2; exit 2
+  fi
+  if command -v redis-server >/dev/null 2>&1; then
+    mkdir -p .state/redis
+    echo "run.sh: no Redis on 127.0.0.1:6379; starting redis-server (data in .state/redis)" >&2
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --dir "$PWD/.state/redis" \
+      --appendonly yes --logfile "$PWD/.state/redis/redis.log"
+    for _ in $(seq 50); do redis_answers "$url" && return 0; sleep 0.1; done
+  fi
+  echo "error: no Redis answers on 127.0.0.1:6379 and redis-server is not installed" \
+       "(install it, e.g. 'apt-get install redis-server', or set MONITOR_REDIS_URL)" >&2
+  exit 2
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  setup) setup ;;
+  demo)
+    setup; ensure_redis
+    exec "$VENV/bin/monitor" replay --inline seeds/ "$@" ;;
+  test)
+    setup; ensure_redis
+    exec "$VENV/bin/python" -m pytest "$@" ;;
+  *) echo "usage: ./run.sh demo|test|setup" >&2; exit 2 ;;
+esac
