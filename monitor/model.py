@@ -20,14 +20,17 @@ def _asdict(obj: Any) -> dict[str, Any]:
 class EntryInfo:
     """What a feed said about an entry (all optional: plain files have none of it).
 
-    ``published`` is UTC ISO 8601 or None.
+    ``key`` is the entry's identity within its feed (GUID, canonical link or content hash);
+    ``summary``/``content`` are plain text; ``published`` is UTC ISO 8601 or None.
     """
 
     feed_id: str | None = None
+    key: str | None = None
     guid: str | None = None
     link: str | None = None
     title: str | None = None
     summary: str | None = None
+    content: str | None = None
     published: str | None = None
     language_hint: str | None = None
 

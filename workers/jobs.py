@@ -17,7 +17,8 @@ from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
 from monitor.keys import Keys
-from monitor.model import Document, EntryInfo
+from monitor.model import Alert, Document, EntryInfo
+from monitor.pipeline import Pipeline
 from workers import context
 
 log = structlog.get_logger(__name__)
@@ -86,16 +87,21 @@ def process_document(doc_id: str) -> dict[str, Any]:
     )
     with structlog.contextvars.bound_contextvars(doc_id=doc_id, source=doc.source):
         outcome = pipeline.process(doc)
-        alerts_q = queue(r, keys, "alerts")
-        for alert in outcome.alerts:
-            for channel in alert.channels:
-                alerts_q.enqueue(
-                    deliver_alert, alert.id, channel,
-                    job_timeout=60, result_ttl=86400, failure_ttl=30 * 86400, retry=DELIVERY_RETRY,
-                    description=f"deliver alert {alert.id} to {channel}",
-                )
+        enqueue_deliveries(pipeline, outcome.alerts)
     r.delete(keys.staged_document(doc_id))
     return outcome.to_json()
+
+
+def enqueue_deliveries(pipeline: Pipeline, alerts: list[Alert]) -> None:
+    """Enqueue one :func:`deliver_alert` job per alert and channel on the ``alerts`` queue."""
+    alerts_q = queue(pipeline.connection, pipeline.keys, "alerts")
+    for alert in alerts:
+        for channel in alert.channels:
+            alerts_q.enqueue(
+                deliver_alert, alert.id, channel,
+                job_timeout=60, result_ttl=86400, failure_ttl=30 * 86400, retry=DELIVERY_RETRY,
+                description=f"deliver alert {alert.id} to {channel}",
+            )
 
 
 def deliver_alert(alert_id: str, channel: str) -> str:
