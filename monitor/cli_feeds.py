@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +15,7 @@ feeds_app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__
 
 
 def _iso(ts: float | None) -> str | None:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds") if ts else None
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="seconds") if ts else None
 
 
 def feed_status(feed: Any, state: Any, now: float) -> dict[str, Any]:
@@ -76,7 +76,9 @@ def list_feeds(
 
 
 @feeds_app.command("import")
-def import_opml(path: Annotated[Path, typer.Argument(help="An OPML file exported by a feed reader.")]) -> None:
+def import_opml(
+    path: Annotated[Path, typer.Argument(help="An OPML file exported by a feed reader.")],
+) -> None:
     """Add the OPML file's feeds to feeds.yaml (existing entries kept; folders and categories -> tags)."""
     from monitor.cli import EXIT_CONFIG, setup
     from monitor.errors import ConfigError

@@ -175,7 +175,8 @@ class FeedStateStore:
         return [scores[2 * i] is None and (alias is None or scores[2 * i + 1] is None)
                 for i, (_, alias) in enumerate(pairs)]
 
-    def mark_seen(self, feed_id: str, entries: Iterable[tuple[str, str | None]], now: float | None = None) -> None:
+    def mark_seen(self, feed_id: str, entries: Iterable[tuple[str, str | None]],
+                  now: float | None = None) -> None:
         """Record entry keys (and aliases) as seen at ``now``; prune members past the retention."""
         now = time.time() if now is None else now
         mapping: dict[str, float] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -147,10 +147,11 @@ def write_opml(feeds: list[FeedConfig], title: str = "news-monitor feeds") -> st
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = title
-    ET.SubElement(head, "dateCreated").text = format_datetime(datetime.now(timezone.utc), usegmt=True)
+    ET.SubElement(head, "dateCreated").text = format_datetime(datetime.now(UTC), usegmt=True)
     body = ET.SubElement(root, "body")
     for feed in feeds:
-        attrs = {"type": "rss", "text": feed.title or feed.id, "title": feed.title or feed.id, "xmlUrl": feed.url}
+        name = feed.title or feed.id
+        attrs = {"type": "rss", "text": name, "title": name, "xmlUrl": feed.url}
         if feed.tags:
             attrs["category"] = ",".join(feed.tags)
         if feed.language:

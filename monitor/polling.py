@@ -119,7 +119,10 @@ class Poller:
                  hand_on: HandOn, started: float) -> PollOutcome:
         if result.permanent_redirect:
             state.url, state.config_url = result.permanent_redirect, feed.url
-        if result.validators is not None:
+        if result.not_modified:  # a 304 often omits validators: keep the stored ones then
+            state.etag = result.validators.etag or state.etag
+            state.last_modified = result.validators.last_modified or state.last_modified
+        else:
             state.etag, state.last_modified = result.validators.etag, result.validators.last_modified
         if result.not_modified:
             out = PollOutcome(feed.id, url, status=result.status, entries=0, new=0)
@@ -133,7 +136,7 @@ class Poller:
         new = self._hand_on_new(feed, parsed.entries, hand_on)
         state.title = parsed.title or state.title
         out = PollOutcome(feed.id, url, status=result.status, entries=len(parsed.entries), new=new,
-                          warnings=list(parsed.warnings))
+                          warnings=[*result.warnings, *parsed.warnings])
         return self._succeeded(feed, state, out, result, parsed.ttl_seconds, started)
 
     def _hand_on_new(self, feed: FeedConfig, entries: list[Any], hand_on: HandOn) -> int:
@@ -182,9 +185,10 @@ class Poller:
             state.disabled_reason = f"410 Gone: {exc.reason}"
         else:
             state.consecutive_errors += 1
-            retry_after = getattr(exc, "retry_after", None) if isinstance(exc, TransientFetchError) else None
+            retry_after = exc.retry_after if isinstance(exc, TransientFetchError) else None
             interval = state.interval or float(feed.interval)
-            delay = retry_after or backoff_delay(state.consecutive_errors, interval, self.settings.max_backoff)
+            delay = retry_after or backoff_delay(state.consecutive_errors, interval,
+                                                 self.settings.max_backoff)
             state.backoff_until = now + delay
             if exc.status == 429:
                 self.hosts.back_off_host(host, now + delay)

@@ -27,7 +27,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import redis
 import structlog
@@ -86,7 +86,7 @@ class SlotTrigger(BaseTrigger):
             nxt = start if start >= now.timestamp() else start + self.interval
         else:
             nxt = slot_start(previous_fire_time.timestamp(), self.interval, self.phase) + self.interval
-        return datetime.fromtimestamp(nxt + random.uniform(0, self.jitter), tz=timezone.utc)
+        return datetime.fromtimestamp(nxt + random.uniform(0, self.jitter), tz=UTC)
 
     def __str__(self) -> str:
         return f"slots[{self.interval:g}s+{self.phase:g}]"
@@ -140,14 +140,14 @@ class FeedScheduler:
                                   self.instance_id) if use_leader_lock else None)
         self.intervals: dict[str, float] = {}
         self.scheduler = BackgroundScheduler(
-            timezone=timezone.utc,
+            timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
 
     def _enqueue_rq(self, feed_id: str, slot: int) -> str:
-        from workers.polls import enqueue_poll
+        from workers.polls import enqueue_poll, poll_job_timeout
 
-        return enqueue_poll(self.r, self.keys, feed_id, slot, self.settings.poll_job_timeout)
+        return enqueue_poll(self.r, self.keys, feed_id, slot, poll_job_timeout(self.settings))
 
     def interval_of(self, feed: FeedConfig) -> float:
         """The feed's interval now: the adaptive one stored by its last poll, else the configured one."""
@@ -159,7 +159,7 @@ class FeedScheduler:
         if self.leader is not None:
             renew = max(0.2, self.settings.scheduler_leader_ttl / 3)
             self.scheduler.add_job(self.leader.ensure, "interval", seconds=renew, id="leader",
-                                   next_run_time=datetime.now(timezone.utc))
+                                   next_run_time=datetime.now(UTC))
         for feed in self.feeds.values():
             self._schedule(feed, self.interval_of(feed), first_now=self._due(feed))
         self.scheduler.start()
@@ -185,9 +185,10 @@ class FeedScheduler:
         if self.scheduler.get_job(feed.id):
             self.scheduler.reschedule_job(feed.id, trigger=trigger)
             return
-        extra = {"next_run_time": datetime.now(timezone.utc) + timedelta(seconds=random.uniform(0, 0.2))} \
+        extra = {"next_run_time": datetime.now(UTC) + timedelta(seconds=random.uniform(0, 0.2))} \
             if first_now else {}
-        self.scheduler.add_job(self.tick, trigger, args=[feed.id], id=feed.id, name=f"poll {feed.id}", **extra)
+        self.scheduler.add_job(self.tick, trigger, args=[feed.id], id=feed.id, name=f"poll {feed.id}",
+                               **extra)
 
     def tick(self, feed_id: str) -> str:
         """One firing for ``feed_id``: claim the current slot and enqueue its poll.

@@ -24,7 +24,8 @@ from workers.jobs import queue
 log = structlog.get_logger(__name__)
 
 ENTRY_RETRY = Retry(max=3, interval=[10, 60, 300])  #: entry jobs: transient page/Redis trouble
-POLL_RETRY = Retry(max=1, interval=30)  #: a poll job that crashed (not one that failed to fetch: that is state)
+#: a poll job that crashed (a failed fetch is not a crash: it is recorded in the feed state)
+POLL_RETRY = Retry(max=1, interval=30)
 POLL_RESULT_TTL = 3600  #: seconds a finished poll's summary is kept
 POLL_FAILURE_TTL = 7 * 86400  #: seconds a crashed poll job is kept for inspection
 
@@ -66,13 +67,12 @@ def enqueue_poll(connection: redis.Redis, keys: Keys, feed_id: str, slot: int, j
     return str(job.id)
 
 
-def make_poller(settings: Settings, connection: redis.Redis):  # type: ignore[no-untyped-def]
-    """A :class:`monitor.polling.Poller` with the fetch layer built from ``settings``."""
-    from monitor.fetch import Fetcher, FetchPolicy
-    from monitor.polling import Poller
-
-    policy = FetchPolicy.from_settings(settings) if hasattr(FetchPolicy, "from_settings") else FetchPolicy()
-    return Poller(settings, connection, Keys(settings.key_prefix), Fetcher(policy))
+def poll_job_timeout(settings: Settings) -> int:
+    """RQ ``job_timeout`` of a poll (seconds): ``MONITOR_POLL_JOB_TIMEOUT``, and never less than
+    the HTTP deadline plus the wait for the host's limits plus 30 s, so the fetch layer's own
+    deadline always fires first and RQ's kill is only the second safety net (case 20)."""
+    floor = settings.fetch_total_timeout + settings.host_wait_max + 30
+    return int(max(settings.poll_job_timeout, floor))
 
 
 def poll_feed(feed_id: str, slot: int) -> dict[str, Any]:
@@ -90,14 +90,15 @@ def poll_feed(feed_id: str, slot: int) -> dict[str, Any]:
     feeds = load_feeds(settings)
     feed = feeds.get(feed_id)
     if feed is None:
-        raise ConfigError(f"{settings.config_dir / 'feeds.yaml'}: feed {feed_id!r} is not configured any more")
+        path = settings.config_dir / "feeds.yaml"
+        raise ConfigError(f"{path}: feed {feed_id!r} is not configured any more")
+    from monitor.fetch import Fetcher, FetchPolicy
+    from monitor.polling import Poller
+
     connection = connect(settings.redis_url)
     keys = Keys(settings.key_prefix)
-    with structlog.contextvars.bound_contextvars(feed_id=feed_id, slot=slot):
-        poller = make_poller(settings, connection)
-        outcome = poller.poll(feed, lambda entry: _hand_on(connection, keys, entry, settings.job_timeout))
+    with (structlog.contextvars.bound_contextvars(feed_id=feed_id, slot=slot),
+          Fetcher(FetchPolicy.from_settings(settings)) as fetcher):
+        poller = Poller(settings, connection, keys, fetcher)
+        outcome = poller.poll(feed, lambda e: enqueue_entry(connection, keys, e, settings.job_timeout))
     return {**dataclasses.asdict(outcome), "slot": slot}
-
-
-def _hand_on(connection: redis.Redis, keys: Keys, entry: dict[str, Any], job_timeout: int) -> None:
-    enqueue_entry(connection, keys, entry, job_timeout)
