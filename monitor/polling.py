@@ -132,6 +132,7 @@ class Poller:
                                 language_hint=feed.language, timezone_hint=feed.timezone)
         except MonitorError as exc:
             err = exc if isinstance(exc, FetchError) else PermanentFetchError(url, str(exc), result.status)
+            err.status = err.status or result.status
             return self._failed(feed, state, url, err, host_of(url), time.monotonic() - started)
         new = self._hand_on_new(feed, parsed.entries, hand_on)
         state.title = parsed.title or state.title
