@@ -162,7 +162,10 @@ def worker(
 
     settings, config = setup(sys.stdout)
     connection = connect_or_exit(settings)
-    context.init(settings, config)
+    if queues.replace("polls", "").strip(", "):
+        context.init(settings, config)
+    if "polls" in queues:
+        import workers.polls  # noqa: F401  (poll code loaded once, before RQ forks per job)
     keys = Keys(settings.key_prefix)
     try:
         names = [keys.queue(q.strip()) for q in queues.split(",") if q.strip()]
