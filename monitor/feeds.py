@@ -224,6 +224,10 @@ def _entries(
         drafts.append(draft)
     if twice:
         warnings.append(f"double-escaped entities decoded twice in {twice} entry field(s)")
+    empty = [d for d in drafts if not (d["title"] or d["link"] or d["summary"] or d["content"] or d["guid"])]
+    if empty:
+        warnings.append(f"empty_entry: {len(empty)} entry(ies) without title, link, GUID or text skipped")
+        drafts = [d for d in drafts if d not in empty]
     keys = _identity_keys(drafts, warnings)
     return [FeedEntry(key=key, **draft) for key, draft in zip(keys, drafts, strict=True)]
 

@@ -242,3 +242,15 @@ def test_entry_converts_to_entry_info_for_the_entry_job():
         published="2024-06-02T16:45:00Z",
         language_hint="fr",
     )
+
+
+def test_entry_without_title_link_guid_or_text_is_skipped_with_a_warning():
+    """An empty <item/> is not an entry to process: skipped, and counted in an empty_entry warning."""
+    data = (
+        (FEEDS / "fr-utf8.xml")
+        .read_bytes()
+        .replace(b"</channel>", b"<item><title></title><link></link></item></channel>")
+    )
+    feed = parse_feed(data, "application/rss+xml", "https://gazette.example.ch/rss")
+    assert [e.title for e in feed.entries] == [FR_TITLE]
+    assert feed.warnings == ["empty_entry: 1 entry(ies) without title, link, GUID or text skipped"]
