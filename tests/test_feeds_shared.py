@@ -189,7 +189,7 @@ def test_case12_rss_root_relative_links_use_the_final_url():
 
 
 def test_case13_redirect_script(http_server, fetcher):
-    """Case 13: 301/308 move the feed, 302/303 do not, a parking page is not a feed; links use the final URL."""
+    """Case 13: 301/308 move the feed, 302/303 do not, parking page is not a feed; final-URL links."""
     body = case_bytes("12-feed-relative-links-xml-base.b.xml")
     moved = body.replace(b"<guid>/", b"<guid>https://news.example.org/")
     steps = [
