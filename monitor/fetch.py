@@ -399,8 +399,9 @@ class _Response:
 
     def __enter__(self) -> httpx.Response:
         with _mapped_errors(self._url, self._watchdog, self._policy.total_timeout):
-            self._response = self._client.send(self._request, stream=True)
-        return self._response
+            response = self._client.send(self._request, stream=True)
+        self._response = response
+        return response
 
     def __exit__(self, *exc: object) -> None:
         if self._response is not None:
@@ -414,9 +415,10 @@ class _mapped_errors:  # noqa: N801 - used as a context manager, reads like a fu
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        """Re-raise httpx/socket errors as ours; anything else propagates unchanged."""
         if exc is None or not isinstance(exc, httpx.HTTPError | OSError):
-            return False
+            return
         if self.watchdog.expired:
             raise _timeout(self.url, self.total) from exc
         if isinstance(exc, httpx.ConnectTimeout):
