@@ -74,6 +74,12 @@ class FeedEntry:
     first_seen: str | None = None
     image: str | None = None
 
+    @property
+    def link_key(self) -> str | None:
+        """``link:<canonical link>`` whatever ``key`` is: a second identity for a seen-set, so that
+        entries whose GUIDs were rewritten when the feed moved (case 13) are still recognised."""
+        return "link:" + canonical_link(self.link) if self.link else None
+
     def to_entry_info(self, feed_id: str | None, language_hint: str | None = None) -> EntryInfo:
         """The :class:`~monitor.model.EntryInfo` handed to the entry job."""
         return EntryInfo(

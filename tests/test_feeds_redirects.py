@@ -51,6 +51,7 @@ def test_redirect_script_moves_the_feed_only_on_permanent_redirects(site, fetche
     """301 and 308 report the new URL; 302/303 are followed without it; a parking page is not a feed."""
     url = site.url("/world.rss")
     result, feed = poll(fetcher, url)
+    first = feed.entries[0]
     assert result.permanent_redirect == site.url("/feeds/world.xml")
     assert feed.entries[0].link == site.url("/fr/2024/06/06/conference.html")
 
@@ -70,3 +71,4 @@ def test_redirect_script_moves_the_feed_only_on_permanent_redirects(site, fetche
     entry = feed.entries[0]
     assert entry.guid == "https://news.example.org/fr/2024/06/06/conference.html"
     assert entry.link == site.url("/fr/2024/06/06/conference.html")
+    assert entry.key != first.key and entry.link_key == first.link_key
