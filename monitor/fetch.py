@@ -160,17 +160,24 @@ class _Watchdog:
         self._timer.start()
 
     def trace(self, event: str, info: dict[str, Any]) -> None:
-        """httpcore trace hook: remember the socket of each new connection and check its peer."""
-        if event != "connection.connect_tcp.complete":
+        """httpcore trace hook: check the peer of each new connection and remember its socket.
+
+        After TLS starts, the TLS socket replaces the plain one (the plain one is detached by
+        ``ssl``), so it is the one the watchdog shuts down.
+        """
+        if event not in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
             return
         stream = info.get("return_value")
         sock = stream.get_extra_info("socket") if stream is not None else None
         if sock is None:
             return
-        peer = sock.getpeername()[0]
-        if not self.allow_private and not address_is_public(peer):
-            sock.close()
-            raise PermanentFetchError(self.url, f"refused: {peer} is a private, loopback or reserved address")
+        if event == "connection.connect_tcp.complete":
+            peer = sock.getpeername()[0]
+            if not self.allow_private and not address_is_public(peer):
+                sock.close()
+                raise PermanentFetchError(
+                    self.url, f"refused: {peer} is a private, loopback or reserved address"
+                )
         with self._lock:
             self._sock = sock
             if self.expired:

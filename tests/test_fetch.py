@@ -150,7 +150,7 @@ def test_tarpit_that_never_answers_times_out_within_the_deadline(raw_server):
         started = time.monotonic()
         with pytest.raises(TransientFetchError, match="timeout"):
             f.fetch(base + "/feed")
-    assert 0.9 <= time.monotonic() - started < 1.6
+    assert 0.9 <= time.monotonic() - started < 2.0
 
 
 def test_trickled_body_is_stopped_by_the_overall_deadline(raw_server):
@@ -170,7 +170,7 @@ def test_trickled_body_is_stopped_by_the_overall_deadline(raw_server):
             TransientFetchError, match="timeout: no complete response within the 1.5 s deadline"
         ):
             f.fetch(base + "/feed")
-    assert 1.4 <= time.monotonic() - started < 2.0
+    assert 1.4 <= time.monotonic() - started < 2.5
 
 
 def test_body_shorter_than_its_content_length_is_a_transient_error(raw_server):
@@ -310,3 +310,13 @@ def test_more_than_five_redirects_fail(http_server, fetcher):
 def test_address_check_refuses_private_loopback_and_link_local(ip, public):
     """The per-connection address check (run on every hop, each hop opens its own connection)."""
     assert address_is_public(ip) is public
+
+
+def test_policy_from_settings_takes_caps_timeouts_and_the_private_switch():
+    """FetchPolicy.from_settings reads the byte cap, timeouts and allow_private_addresses; overrides win."""
+    from monitor.settings import Settings
+
+    settings = Settings.load(max_document_bytes=2048, fetch_total_timeout=12.5, allow_private_addresses=True)
+    policy = FetchPolicy.from_settings(settings, connect_timeout=3.0)
+    assert (policy.max_bytes, policy.total_timeout, policy.connect_timeout) == (2048, 12.5, 3.0)
+    assert (policy.allow_private_addresses, policy.max_redirects, policy.user_agent) == (True, 5, USER_AGENT)
