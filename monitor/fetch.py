@@ -276,7 +276,11 @@ class Fetcher:
         self, url: str, current: str, response: httpx.Response,
         chain: list[tuple[int, str]], visited: set[str],
     ) -> str:
-        target = str(httpx.URL(current).join(response.headers["location"]))
+        location = response.headers["location"]
+        try:
+            target = str(httpx.URL(current).join(location))
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise PermanentFetchError(url, f"redirect to an invalid URL {location!r}: {exc}") from exc
         target = _check_url(url, target)
         chain.append((response.status_code, target))
         if target in visited:

@@ -320,3 +320,10 @@ def test_policy_from_settings_takes_caps_timeouts_and_the_private_switch():
     policy = FetchPolicy.from_settings(settings, connect_timeout=3.0)
     assert (policy.max_bytes, policy.total_timeout, policy.connect_timeout) == (2048, 12.5, 3.0)
     assert (policy.allow_private_addresses, policy.max_redirects, policy.user_agent) == (True, 5, USER_AGENT)
+
+
+def test_redirect_to_a_non_http_scheme_is_refused(http_server, fetcher):
+    """A Location pointing at file:// (or any non-http scheme) ends the fetch with a permanent error."""
+    http_server.routes["/f"] = _redirect(302, "file:///etc/passwd")
+    with pytest.raises(PermanentFetchError, match="not an http\\(s\\) URL: file:"):
+        fetcher.fetch(http_server.url("/f"))
