@@ -176,13 +176,14 @@ def worker(
     w.work(burst=burst, with_scheduler=True, logging_level=settings.log_level.upper())
 
 
-def main() -> None:
-    """Console-script entry point."""
-    app()
-
-
-from monitor.cli_feeds import feeds_app  # noqa: E402
+from monitor.cli_feeds import feeds_app  # noqa: E402 - subcommand groups are registered last
 from monitor.cli_scheduler import scheduler_command  # noqa: E402
 
 app.add_typer(feeds_app, name="feeds")
 app.command("scheduler")(scheduler_command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
