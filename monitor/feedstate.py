@@ -131,7 +131,7 @@ class FeedStateStore:
 
     def load(self, feed_id: str) -> FeedState:
         """The feed's state (defaults when it was never polled)."""
-        raw = self.r.hgetall(self.keys.feed_state(feed_id))
+        raw: dict[bytes, bytes] = self.r.hgetall(self.keys.feed_state(feed_id))  # type: ignore[assignment]
         values = {}
         for k, v in raw.items():
             name = k.decode("utf-8")
@@ -142,7 +142,7 @@ class FeedStateStore:
     def save(self, feed_id: str, state: FeedState) -> None:
         """Write every field of ``state`` (None fields are removed from the hash)."""
         key = self.keys.feed_state(feed_id)
-        mapping: dict[str, str] = {}
+        mapping: dict[str | bytes, str] = {}
         empty: list[str] = []
         for name, value in asdict(state).items():
             if value is None:
@@ -154,7 +154,7 @@ class FeedStateStore:
         pipe = self.r.pipeline(transaction=True)
         if empty:
             pipe.hdel(key, *empty)
-        pipe.hset(key, mapping=mapping)
+        pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
         pipe.execute()
 
     def reset(self, feed_id: str) -> None:

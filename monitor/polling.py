@@ -29,7 +29,7 @@ from monitor.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-HandOn = Callable[[dict[str, Any]], None]
+HandOn = Callable[[dict[str, Any]], object]  #: takes an EntryInfo dict; its return value is ignored
 
 
 @dataclass

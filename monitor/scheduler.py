@@ -54,6 +54,10 @@ return 0
 """
 
 
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value or "")
+
+
 def feed_phase(feed_id: str, interval: float) -> float:
     """Stable offset of ``feed_id``'s slots within ``interval`` (seconds), the same in every process."""
     digest = int(hashlib.sha1(feed_id.encode("utf-8")).hexdigest()[:12], 16)
@@ -109,7 +113,7 @@ class LeaderLock:
         previous, self.held = self.held, held
         if held != previous:
             log.info("scheduler_leader" if held else "scheduler_standby", instance=self.instance_id,
-                     leader=self.instance_id if held else (self.r.get(self.key) or b"").decode())
+                     leader=self.instance_id if held else _text(self.r.get(self.key)))
             if held and previous is False and self.on_takeover is not None:
                 self.on_takeover()
         return held
