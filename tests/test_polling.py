@@ -320,3 +320,17 @@ def test_server_ttl_and_max_age_bound_the_next_interval(
     poll_feed("cc", 1)
     assert _state(redis_client, env, "ttl").interval == 3600
     assert _state(redis_client, env, "cc").interval == 7200
+
+
+def test_entries_sharing_one_link_are_not_hidden_by_it(
+    feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
+) -> None:
+    """Items that all link to the home page are 2 new entries, and a third one added later is new too."""
+    feeds({"id": "home", "url": http_server.url("/home.xml")})
+    items = [(f"urn:home:{i}", "https://wire.example.com/", f"Communiqué {i}") for i in range(2)]
+    http_server.routes["/home.xml"] = Route(200, RSS_HEADERS, rss(items))
+    assert poll_feed("home", 1)["new"] == 2
+    items.append(("urn:home:2", "https://wire.example.com/", "Communiqué 2"))
+    http_server.routes["/home.xml"] = Route(200, RSS_HEADERS, rss(items))
+    assert poll_feed("home", 2)["new"] == 1
+    assert len(_entry_jobs(redis_client, env)) == 3
