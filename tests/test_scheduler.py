@@ -193,8 +193,9 @@ def _lateness(times: list[float], feed_id: str) -> list[float]:
 def test_two_schedulers_poll_each_feed_once_per_slot(
     sched_env: dict[str, str], recorder: Recorder, workers: Any, redis_client: redis.Redis
 ) -> None:
-    """Two scheduler instances (own Redis clients, no leader lock) and two RQ workers over ~5 slots:
-    each of 3 feeds gets exactly one GET per 2-s slot: no slot twice, none skipped."""
+    """Two scheduler instances (own Redis clients, no leader lock) and three RQ workers over ~5
+    slots: each of 3 feeds gets exactly one GET per 2-s slot (none twice, none skipped), and its
+    one item is enqueued on `entries` exactly once."""
     prefix = sched_env["MONITOR_KEY_PREFIX"]
     workers(3)
     scheds = _schedulers(2, use_leader_lock=False)
@@ -209,6 +210,8 @@ def test_two_schedulers_poll_each_feed_once_per_slot(
         assert claimed == list(range(claimed[0], claimed[0] + INTERVAL * len(claimed), INTERVAL)), claimed
         assert len(claimed) >= 5
         assert len(recorder.times[feed]) == len(claimed), (feed, _lateness(recorder.times[feed], feed))
+    entries = Queue(Keys(prefix).queue("entries"), connection=redis_client, serializer=JSONSerializer)
+    assert sorted(job.args[0]["feed_id"] for job in entries.get_jobs()) == ["f1", "f2", "f3"]
 
 
 def test_tarpit_feed_does_not_delay_the_others(
