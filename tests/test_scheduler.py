@@ -331,6 +331,28 @@ def test_scheduler_follows_the_interval_stored_by_polls(
         sched.shutdown()
 
 
+def test_reload_adds_and_drops_feeds(sched_env: dict[str, str], redis_client: redis.Redis) -> None:
+    """Reloading [f1, f4] drops the jobs of f2 and f3, and schedules f4, polled within one interval."""
+    enqueued: list[str] = []
+    settings = Settings.load()
+    config = Config.load(settings.config_dir)
+    sched = FeedScheduler(
+        settings, redis_client, Keys(settings.key_prefix), list(config.feeds.feeds),
+        use_leader_lock=False, enqueue_poll=lambda feed_id, slot: str(enqueued.append(feed_id)),
+    )
+    f1 = config.feeds.feeds[0]
+    f4 = f1.model_copy(update={"id": "f4", "url": f1.url.replace("f1", "f4")})
+    sched.start()
+    try:
+        time.sleep(0.5)
+        sched.reload([f1, f4])
+        time.sleep(INTERVAL + 0.3)
+        assert sorted(job.id for job in sched.scheduler.get_jobs()) == ["f1", "f4"]
+        assert "f4" in enqueued
+    finally:
+        sched.shutdown()
+
+
 def test_paused_scheduler_polls_once_on_resume(
     sched_env: dict[str, str], redis_client: redis.Redis, http_server: LoopbackServer
 ) -> None:
