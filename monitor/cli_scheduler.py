@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -28,6 +29,8 @@ def scheduler_command(
     from monitor.scheduler import FeedScheduler
 
     settings, config = setup(sys.stdout)
+    # one line per firing is ours (poll_enqueued); APScheduler's "Running job" pair is noise
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     connection = connect_or_exit(settings)
     sched = FeedScheduler(settings, connection, Keys(settings.key_prefix), list(config.feeds.feeds),
                           use_leader_lock=leader_lock)

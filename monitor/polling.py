@@ -50,6 +50,17 @@ class PollOutcome:
         return dataclasses.asdict(self)
 
 
+def poll_job_timeout(settings: Settings) -> int:
+    """Hard limit of one poll (seconds): RQ ``job_timeout``, per-feed poll lock and host lease.
+
+    ``MONITOR_POLL_JOB_TIMEOUT``, never less than the HTTP deadline plus the wait for the host's
+    limits plus 30 s, so the fetch layer's own deadline always fires first and RQ's kill of the
+    work-horse is only the second safety net (case 20).
+    """
+    floor = settings.fetch_total_timeout + settings.host_wait_max + 30
+    return int(max(settings.poll_job_timeout, floor))
+
+
 class Poller:
     """Polls feeds with the shared fetch layer, the feed parser and Redis-held state.
 
@@ -66,7 +77,7 @@ class Poller:
         self.fetcher = fetcher
         self.store = FeedStateStore(connection, keys, settings.seen_retention_days * 86400.0)
         self.hosts = HostLimiter(connection, keys, settings.host_max_concurrent,
-                                 settings.host_min_start_interval, lease=float(settings.poll_job_timeout))
+                                 settings.host_min_start_interval, lease=float(poll_job_timeout(settings)))
 
     def poll(self, feed: FeedConfig, hand_on: HandOn, *, force: bool = False) -> PollOutcome:
         """Poll ``feed`` once and log one ``feed_polled`` line. ``force`` ignores back-off.
@@ -78,7 +89,7 @@ class Poller:
             Exception: whatever ``hand_on`` raised (entries handed on before it stay seen).
         """
         lock = self.keys.feed_poll_lock(feed.id)
-        if not self.r.set(lock, "1", nx=True, ex=self.settings.poll_job_timeout):
+        if not self.r.set(lock, "1", nx=True, ex=poll_job_timeout(self.settings)):
             return self._skip(feed, feed.url, "another poll of this feed is running")
         try:
             return self._poll_locked(feed, hand_on, force)

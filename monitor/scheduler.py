@@ -144,8 +144,8 @@ class FeedScheduler:
         self.instance_id = instance_id or uuid.uuid4().hex[:12]
         self.store = FeedStateStore(connection, keys, settings.seen_retention_days * 86400.0)
         if enqueue_poll is None:  # imported here, not at the first tick: it loads the poll code
+            from monitor.polling import poll_job_timeout
             from workers.polls import enqueue_poll as rq_enqueue
-            from workers.polls import poll_job_timeout
 
             self._rq_enqueue, self._job_timeout = rq_enqueue, poll_job_timeout(settings)
         self.enqueue_poll = enqueue_poll or self._enqueue_rq

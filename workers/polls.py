@@ -74,14 +74,6 @@ def enqueue_poll(connection: redis.Redis, keys: Keys, feed_id: str, slot: int, j
     return str(job.id)
 
 
-def poll_job_timeout(settings: Settings) -> int:
-    """RQ ``job_timeout`` of a poll (seconds): ``MONITOR_POLL_JOB_TIMEOUT``, and never less than
-    the HTTP deadline plus the wait for the host's limits plus 30 s, so the fetch layer's own
-    deadline always fires first and RQ's kill is only the second safety net (case 20)."""
-    floor = settings.fetch_total_timeout + settings.host_wait_max + 30
-    return int(max(settings.poll_job_timeout, floor))
-
-
 def warm_up(settings: Settings) -> None:
     """Load, in a worker before it forks, what every poll would otherwise load lazily in its own
     work-horse: the Public Suffix List (0.14 s), httpx's transport and TLS modules (0.1 s) and the
