@@ -35,6 +35,7 @@ class FeedState:
     ``url`` is the stored URL (after permanent redirects) and ``config_url`` the configured URL
     it was derived from: when the user edits the URL in ``feeds.yaml`` the stored one is dropped.
     ``history`` holds ``[poll_time, new_entries]`` pairs of successful polls (oldest first).
+    ``last_slot`` is the start (epoch seconds) of the scheduler slot last polled.
     """
 
     url: str | None = None
@@ -54,7 +55,7 @@ class FeedState:
     backoff_until: float | None = None
     disabled_reason: str | None = None
     interval: float | None = None
-    not_before: float | None = None
+    last_slot: int | None = None
     warnings: list[str] = field(default_factory=list)
     history: list[list[float]] = field(default_factory=list)
 

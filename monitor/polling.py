@@ -79,8 +79,10 @@ class Poller:
         self.hosts = HostLimiter(connection, keys, settings.host_max_concurrent,
                                  settings.host_min_start_interval, lease=float(poll_job_timeout(settings)))
 
-    def poll(self, feed: FeedConfig, hand_on: HandOn, *, force: bool = False) -> PollOutcome:
-        """Poll ``feed`` once and log one ``feed_polled`` line. ``force`` ignores back-off.
+    def poll(self, feed: FeedConfig, hand_on: HandOn, *, force: bool = False,
+             slot: int | None = None) -> PollOutcome:
+        """Poll ``feed`` once and log one ``feed_polled`` line. ``force`` ignores back-off;
+        ``slot`` (the scheduler's slot start, epoch seconds) is recorded as ``last_slot``.
 
         Fetch and parse failures are recorded in the feed's state, not raised.
 
@@ -92,12 +94,13 @@ class Poller:
         if not self.r.set(lock, "1", nx=True, ex=poll_job_timeout(self.settings)):
             return self._skip(feed, feed.url, "another poll of this feed is running")
         try:
-            return self._poll_locked(feed, hand_on, force)
+            return self._poll_locked(feed, hand_on, force, slot)
         finally:
             self.r.delete(lock)
 
-    def _poll_locked(self, feed: FeedConfig, hand_on: HandOn, force: bool) -> PollOutcome:
+    def _poll_locked(self, feed: FeedConfig, hand_on: HandOn, force: bool, slot: int | None) -> PollOutcome:
         state = self.store.load(feed.id)
+        state.last_slot = slot if slot is not None else state.last_slot
         url = state.effective_url(feed.url)
         now = time.time()
         if state.disabled_reason:

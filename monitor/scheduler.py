@@ -256,6 +256,8 @@ class FeedScheduler:
             log.debug("feed_backing_off", feed_id=feed_id, until=state.backoff_until)
             return "backing-off"
         slot = int(slot_start(now, interval, feed_phase(feed_id, interval)))
+        if state.last_slot is not None and state.last_slot >= slot:
+            return "taken"  # polled in a slot of the old grid that began after this one did
         if not self.r.set(self.keys.poll_slot(feed_id, slot), self.instance_id, nx=True,
                           ex=int(2 * interval) + 60):
             log.debug("poll_slot_taken", feed_id=feed_id, slot=slot)

@@ -303,7 +303,8 @@ def test_scheduler_follows_the_interval_stored_by_polls(
     sched_env: dict[str, str], redis_client: redis.Redis
 ) -> None:
     """When a poll stores a new (adaptive or server-imposed) interval, the feed's job is rescheduled
-    to it at its next firing, and the slot is computed with it."""
+    to it at its next firing and the slot is computed with it; a slot of the new grid that began
+    before the feed's last poll is not polled again."""
     enqueued: list[int] = []
     settings = Settings.load()
     config = Config.load(settings.config_dir)
@@ -327,6 +328,11 @@ def test_scheduler_follows_the_interval_stored_by_polls(
         assert isinstance(job.trigger, SlotTrigger) and job.trigger.interval == 30.0
         assert job.trigger.phase == feed_phase("f1", 30.0)
         assert enqueued[-1] == int(slot_start(time.time(), 30.0, feed_phase("f1", 30.0)))
+        state = store.load("f1")
+        state.interval, state.last_slot = 60.0, int(time.time())  # polled a moment ago on the 30-s grid
+        store.save("f1", state)
+        assert sched.tick("f1") == "taken"  # the 60-s slot in progress began before that poll
+        assert sched.scheduler.get_job("f1").trigger.interval == 60.0
     finally:
         sched.shutdown()
 

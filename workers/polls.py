@@ -113,5 +113,6 @@ def poll_feed(feed_id: str, slot: int) -> dict[str, Any]:
     with (structlog.contextvars.bound_contextvars(feed_id=feed_id, slot=slot),
           Fetcher(FetchPolicy.from_settings(settings)) as fetcher):
         poller = Poller(settings, connection, keys, fetcher)
-        outcome = poller.poll(feed, lambda e: enqueue_entry(connection, keys, e, settings.job_timeout))
+        outcome = poller.poll(feed, lambda e: enqueue_entry(connection, keys, e, settings.job_timeout),
+                              slot=slot)
     return {**dataclasses.asdict(outcome), "slot": slot}
