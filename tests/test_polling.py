@@ -334,3 +334,21 @@ def test_entries_sharing_one_link_are_not_hidden_by_it(
     http_server.routes["/home.xml"] = Route(200, RSS_HEADERS, rss(items))
     assert poll_feed("home", 2)["new"] == 1
     assert len(_entry_jobs(redis_client, env)) == 3
+
+
+def test_feeds_reset_re_enables_a_gone_feed(
+    feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
+) -> None:
+    """After a 410, `feeds reset` clears the disabled reason; the next poll requests the feed again."""
+    feeds({"id": "back", "url": http_server.url("/back.xml")})
+    http_server.routes["/back.xml"] = Route(410, {"Content-Type": "text/plain"}, b"gone")
+    poll_feed("back", 1)
+    assert _state(redis_client, env, "back").health == "disabled"
+    proc = run_monitor(
+        "feeds", "reset", "back", env={**env, "MONITOR_CONFIG_DIR": os.environ["MONITOR_CONFIG_DIR"]}
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "back: reset"
+    http_server.routes["/back.xml"] = Route(200, RSS_HEADERS, rss(ITEMS))
+    assert poll_feed("back", 2)["new"] == 2
+    assert _state(redis_client, env, "back").health == "ok"
