@@ -173,6 +173,11 @@ def worker(
     w.work(burst=burst, with_scheduler=True, logging_level=settings.log_level.upper())
 
 
+from monitor.cli_feeds import feeds_app  # noqa: E402 - subcommand groups are registered last
+
+app.add_typer(feeds_app, name="feeds")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
