@@ -173,6 +173,12 @@ def worker(
     w.work(burst=burst, with_scheduler=True, logging_level=settings.log_level.upper())
 
 
+from monitor.cli_alerts import alerts_app, serve  # noqa: E402 (subcommands register after the app exists)
+
+app.add_typer(alerts_app, name="alerts")
+app.command("serve")(serve)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -66,3 +66,11 @@ class DropItem(MonitorError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class DeliveryError(MonitorError):
+    """A channel did not accept an alert (non-2xx answer, timeout, refused connection, bad URL).
+
+    Transient from the caller's view: delivery jobs are retried with back-off; the message
+    names the channel and the reason.
+    """
