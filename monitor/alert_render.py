@@ -22,7 +22,7 @@ from string import Template
 
 from monitor.config import AlertsFile
 from monitor.errors import ConfigError
-from monitor.model import Alert
+from monitor.model import Alert, Evidence
 
 PLACEHOLDERS = frozenset(
     {"headline", "outlet", "language", "time", "topics", "terms", "countries", "outlets", "escalation",
@@ -110,13 +110,21 @@ def _md(value: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", value)
 
 
+def term_counts(evidence: list[Evidence], limit: int = MAX_TERMS) -> str:
+    """``"term ×count, ..."`` with title and body matches of one term added up, strongest first."""
+    counts: dict[str, int] = {}
+    weights: dict[str, float] = {}
+    for ev in evidence:
+        counts[ev.term] = counts.get(ev.term, 0) + ev.count
+        weights[ev.term] = weights.get(ev.term, 0.0) + ev.weight * ev.count
+    ranked = sorted(counts, key=lambda t: -weights[t])[:limit]
+    return ", ".join(f"{term} ×{counts[term]}" for term in ranked)
+
+
 def values(alert: Alert, markdown: bool = False) -> dict[str, str]:
     """Placeholder values of ``alert`` (Markdown-escaped when ``markdown``)."""
     esc = _md if markdown else (lambda v: v)
-    terms = "; ".join(
-        f"{topic}: " + ", ".join(f"{ev.term} ×{ev.count}" for ev in evs[:MAX_TERMS])
-        for topic, evs in alert.evidence.items() if evs
-    )
+    terms = "; ".join(f"{topic}: {term_counts(evs)}" for topic, evs in alert.evidence.items() if evs)
     escalation = f"Now {alert.outlets} outlets: " if alert.escalated_at else ""
     link = alert.url or ""
     return {

@@ -121,8 +121,13 @@ class AlertRule(_Strict):
     exclude_topics: tuple[str, ...] = ()
     channels: tuple[str, ...] = ("log",)
     mode: Literal["immediate", "digest"] = "immediate"
-    digest_minutes: int = Field(60, ge=1)
+    digest_minutes: float = Field(60, gt=0)
     escalate_at_outlets: int | None = Field(None, ge=2)
+
+    @property
+    def digest_seconds(self) -> int:
+        """The digest window in whole seconds (at least 1)."""
+        return max(1, round(self.digest_minutes * 60))
 
 
 class AlertsFile(_Strict):

@@ -189,7 +189,7 @@ class Pipeline:
             if rule.mode != "digest":
                 continue
             for channel in rule.channels:
-                taken = self.digests.take(rule.name, channel, rule.digest_minutes * 60, force)
+                taken = self.digests.take(rule.name, channel, rule.digest_seconds, force)
                 if not taken.alert_ids:
                     continue
                 try:

@@ -140,7 +140,7 @@ def enqueue_delivery(pipeline: Pipeline, alert: Alert, channels: list[str], aler
 
 def _schedule_digests(pipeline: Pipeline, alerts_q: Queue, alert: Alert) -> None:
     rule = next((r for r in pipeline.alerts.rules if r.name == alert.rule), None)
-    period = (rule.digest_minutes if rule else 60) * 60
+    period = rule.digest_seconds if rule else 3600
     for channel in alert.channels:
         if pipeline.digests.claim_schedule(alert.rule, channel, period):
             alerts_q.enqueue_in(
@@ -179,7 +179,7 @@ def flush_digest(rule: str, channel: str) -> int:
     config = next((r for r in pipeline.alerts.rules if r.name == rule), None)
     if config is None:
         raise LookupError(f"alert rule {rule!r} is no longer in alerts.yaml")
-    taken = pipeline.digests.take(rule, channel, config.digest_minutes * 60)
+    taken = pipeline.digests.take(rule, channel, config.digest_seconds)
     alerts_q = queue(pipeline.connection, pipeline.keys, "alerts")
     if taken.wait_seconds:
         alerts_q.enqueue_in(
