@@ -1,4 +1,4 @@
-"""Alerts reach a real webhook (Apprise ``json://`` on 127.0.0.1) once per rule and story, and are never lost."""
+"""Alerts reach a real webhook (Apprise ``json://`` on 127.0.0.1) once per rule and story, never lost."""
 
 from __future__ import annotations
 
@@ -85,8 +85,13 @@ def test_escalation_at_two_outlets_posts_exactly_once_more(
     """With escalate_at_outlets: 2 the second outlet POSTs once more; a repeat and a third outlet do not."""
     folder = config_dir(tmp_path, RULE.format(url=receiver.url(), extra="    escalate_at_outlets: 2\n"))
     pipeline = make_pipeline(env, folder, redis_client)
-    docs = [read_document(SEED, 10**7), read_document(SEED, 10**7), near_duplicate("news.example.org"),
-            near_duplicate("news.example.org"), near_duplicate("daily.example.net")]
+    docs = [
+        read_document(SEED, 10**7),
+        read_document(SEED, 10**7),
+        near_duplicate("news.example.org"),
+        near_duplicate("news.example.org"),
+        near_duplicate("daily.example.net"),
+    ]
     fired = []
     for doc in docs:
         outcome = pipeline.process(doc)
