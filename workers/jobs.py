@@ -229,5 +229,6 @@ def delivery_failed(job: Job, connection: redis.Redis, exc_type: type, exc: Base
     else:
         state = f"failed: {exc}"
     for alert_id in alert_ids:
-        pipeline.alerts.set_delivery(alert_id, channel, state)
+        if pipeline.alerts.get(alert_id) is not None:  # an expired alert gets no orphan delivery hash
+            pipeline.alerts.set_delivery(alert_id, channel, state)
     log.warning("alert_delivery_failed", job_id=job.id, channel=channel, alert_ids=alert_ids, state=state)
