@@ -22,9 +22,9 @@ def load_error(tmp_path: Path, yaml: str, extra: dict[str, str] | None = None) -
 
 
 def test_unknown_key_names_file_line_rule_and_field(tmp_path: Path) -> None:
-    """A misspelt field in the second rule: the error gives alerts.yaml, its line and rules[1].chanels."""
+    """A misspelt field in rule two: the error gives alerts.yaml, its line, rules[1].chanels and the name."""
     yaml = HEADER + "  - name: a\n    topics: [diplomacy]\n  - name: b\n    chanels: [log]\n"
-    assert load_error(tmp_path, yaml).endswith("alerts.yaml:7: rules[1].chanels: unknown key")
+    assert load_error(tmp_path, yaml).endswith("alerts.yaml:7: rules[1].chanels: unknown key (in 'b')")
 
 
 def test_unknown_channel_names_the_rule(tmp_path: Path) -> None:
@@ -42,10 +42,8 @@ def test_unknown_topic_names_the_rule(tmp_path: Path) -> None:
 def test_bad_mode_and_escalation_name_the_field(tmp_path: Path) -> None:
     """mode must be immediate or digest; escalate_at_outlets at least 2: each error names its field."""
     message = load_error(tmp_path, HEADER + "  - name: desk\n    mode: weekly\n    escalate_at_outlets: 1\n")
-    assert "alerts.yaml:5: rules[0].mode: Input should be 'immediate' or 'digest'" in message
-    assert (
-        "alerts.yaml:6: rules[0].escalate_at_outlets: Input should be greater than or equal to 2" in message
-    )
+    assert "alerts.yaml:5: rules[0].mode: Input should be 'immediate' or 'digest' (in 'desk')" in message
+    assert "rules[0].escalate_at_outlets: Input should be greater than or equal to 2 (in 'desk')" in message
 
 
 def test_invalid_apprise_url_names_the_channel(tmp_path: Path) -> None:
