@@ -212,3 +212,18 @@ rules:
         assert elapsed < 4.0
     finally:
         slow.stop()
+
+
+def test_markdown_channel_gets_the_markdown_message(
+    env: dict[str, str], tmp_path: Path, redis_client: redis.Redis, receiver: Receiver
+) -> None:
+    """A channel URL with ?format=markdown receives the Markdown template: bold headline, facts as a list."""
+    folder = config_dir(tmp_path, RULE.format(url=receiver.url(format="markdown"), extra=""))
+    pipeline = make_pipeline(env, folder, redis_client)
+    [alert] = pipeline.process(read_document(SEED, 10**7)).alerts
+    assert pipeline.deliver(alert) == {"hook": "delivered"}
+    [post] = receiver.posts
+    lines = post["message"].splitlines()
+    assert (post["title"], lines[0]) == (TITLE, f"**{TITLE}**")
+    assert "- Language: ar" in lines
+    assert any(line.startswith("- Why: counter-terrorism: ") and "مكافحة الإرهاب ×" in line for line in lines)
