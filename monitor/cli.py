@@ -177,6 +177,11 @@ from monitor.cli_feeds import feeds_app  # noqa: E402 - subcommand groups are re
 
 app.add_typer(feeds_app, name="feeds")
 
+from monitor.cli_alerts import alerts_app, serve  # noqa: E402 (subcommands register after the app exists)
+
+app.add_typer(alerts_app, name="alerts")
+app.command("serve")(serve)
+
 
 def main() -> None:
     """Console-script entry point."""

@@ -8,10 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from monitor.errors import ConfigError
 
@@ -101,7 +109,14 @@ class TopicsFile(_Strict):
 
 # alerts.yaml ----------------------------------------------------------------------
 class AlertRule(_Strict):
-    """An alert rule: which items fire it and where the alert goes."""
+    """An alert rule: which items fire it and where the alert goes.
+
+    ``topics`` with ``match`` any/all; ``min_score``: lowest topic score that counts;
+    ``languages``/``countries``/``feeds``/``tags``: optional filters (any of the listed values);
+    ``exclude_topics``: items labelled with one of these never fire; ``mode``: ``immediate`` (one
+    message per alert) or ``digest`` (one message per channel every ``digest_minutes`` minutes);
+    ``escalate_at_outlets``: notify once more when this many distinct outlets carry the story.
+    """
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     topics: tuple[str, ...] = ()
@@ -114,17 +129,44 @@ class AlertRule(_Strict):
     exclude_topics: tuple[str, ...] = ()
     channels: tuple[str, ...] = ("log",)
     mode: Literal["immediate", "digest"] = "immediate"
-    digest_minutes: int = Field(60, ge=1)
+    digest_minutes: float = Field(60, gt=0)
     escalate_at_outlets: int | None = Field(None, ge=2)
+
+    @property
+    def digest_seconds(self) -> int:
+        """The digest window in whole seconds (at least 1)."""
+        return max(1, round(self.digest_minutes * 60))
+
+
+def _apprise_url(url: str) -> str:
+    """``log://`` or a URL Apprise can parse (its plugins validate tokens and hosts)."""
+    import apprise
+
+    if url != "log://" and apprise.Apprise.instantiate(url) is None:
+        raise ValueError("not a valid Apprise URL (see https://github.com/caronc/apprise/wiki)")
+    return url
 
 
 class AlertsFile(_Strict):
-    channels: dict[str, str] = Field(default_factory=lambda: {"log": "log://"})
+    """``alerts.yaml``: channels (name -> Apprise URL or ``log://``), alert rules, template files.
+
+    ``template`` / ``markdown_template``: paths (relative to the config folder) of files that
+    replace the default plain-text / Markdown message (see :mod:`monitor.alert_render`).
+    """
+
+    channels: dict[str, Annotated[str, AfterValidator(_apprise_url)]] = Field(
+        default_factory=lambda: {"log": "log://"}
+    )
     rules: tuple[AlertRule, ...] = ()
     template: str | None = None
+    markdown_template: str | None = None
 
     @model_validator(mode="after")
     def _channels_exist(self) -> AlertsFile:
+        names = [rule.name for rule in self.rules]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"rule name {name!r} is used twice")
         for i, rule in enumerate(self.rules):
             for ch in rule.channels:
                 if ch not in self.channels:
@@ -157,6 +199,21 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
         if node is None:
             break
     return line
+
+
+def _owner_of(data: Any, loc: tuple[Any, ...]) -> str:
+    """`` (in 'NAME')`` for the innermost list entry on ``loc`` that has a ``name`` or ``id``, else ``""``."""
+    owner = ""
+    for part in loc:
+        if isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+            if isinstance(data, dict) and isinstance(data.get("name", data.get("id")), str):
+                owner = f" (in {data.get('name', data.get('id'))!r})"
+        elif isinstance(data, dict) and part in data:
+            data = data[part]
+        else:
+            break
+    return owner
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:
@@ -192,7 +249,7 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
             loc = tuple(err["loc"])
             line = _line_of(node, loc)
             msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-            problems.append(f"{path}:{line or '?'}: {_format_loc(loc)}: {msg}")
+            problems.append(f"{path}:{line or '?'}: {_format_loc(loc)}: {msg}{_owner_of(data, loc)}")
         raise ConfigError("; ".join(problems)) from exc
 
 
@@ -230,4 +287,7 @@ class Config:
                         f"{alerts_path}: rules[{i}] ({rule.name}): unknown topic {topic!r}; "
                         f"known: {', '.join(topics.topics)}"
                     )
+        from monitor.alert_render import load_templates
+
+        load_templates(alerts, directory, alerts_path)  # a bad template file is a config error now
         return cls(directory=directory, feeds=feeds, topics=topics, alerts=alerts)

@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     alert_retention_days: int = Field(180, gt=0, description="How long alert records live (days).")
     stream_maxlen: int = Field(100_000, gt=0, description="Approximate cap of the items/alerts streams.")
     job_timeout: int = Field(180, gt=0, description="RQ job timeout for processing one entry (seconds).")
+    alert_timeout: float = Field(
+        10.0, gt=0, description="Connect and read timeout of one delivery attempt to one channel (seconds)."
+    )
+    alert_retry_intervals: list[int] = Field(
+        [10, 30, 60, 300, 900, 3600],
+        min_length=1,
+        description="Back-off between delivery retries of one alert to one channel, as a JSON list (seconds);"
+        " its length is the number of retries.",
+    )
+    alert_feed_size: int = Field(50, gt=0, description="How many recent alerts the alerts feeds list.")
+    http_host: str = Field("127.0.0.1", description="Address the HTTP server (alerts feed) listens on.")
+    http_port: int = Field(8787, ge=0, le=65535, description="Port of the HTTP server (0: any free port).")
     allow_private_addresses: bool = Field(
         False, description="Allow article links to private/loopback addresses (tests, demo)."
     )
