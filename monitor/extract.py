@@ -12,12 +12,16 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
 
 from monitor.errors import DocumentError, DocumentTooLarge
 from monitor.model import Article, Document, EntryInfo
 from monitor.textnorm import script_shares
+
+if TYPE_CHECKING:
+    from monitor.extract_html import HtmlExtractor
 
 log = structlog.get_logger(__name__)
 
@@ -134,15 +138,21 @@ def extract_plain(text: str, source: str, entry: EntryInfo | None = None) -> Art
     return Article(source=source, title=title, text=body, extraction_source="plain-text", encoding="utf-8")
 
 
-def extract(doc: Document) -> Article:
+def extract(doc: Document, html_extractor: HtmlExtractor | None = None) -> Article:
     """Extract an :class:`Article` from any supported document (plain text or HTML).
+
+    Args:
+        html_extractor: the process's :class:`~monitor.extract_html.HtmlExtractor`, built once
+            (one is built for this call when None).
 
     Raises:
         DocumentError: undecodable, or no article text.
     """
     if doc.content_type.startswith(("text/html", "application/xhtml")):
-        from monitor.extract_html import HtmlExtractor  # local: trafilatura is slow to import
+        if html_extractor is None:
+            from monitor.extract_html import HtmlExtractor  # local: trafilatura is slow to import
 
-        return HtmlExtractor().extract(doc)
+            html_extractor = HtmlExtractor()
+        return html_extractor.extract(doc)
     article = extract_plain(decode_plain(doc), doc.source, entry=doc.entry)
     return replace(article, url=doc.url, canonical_url=doc.url)
