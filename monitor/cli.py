@@ -173,6 +173,11 @@ def worker(
     w.work(burst=burst, with_scheduler=True, logging_level=settings.log_level.upper())
 
 
+from monitor.cli_extract import extract_command  # noqa: E402
+
+app.command("extract")(extract_command)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
