@@ -1,0 +1,80 @@
+"""Case 15 kind: an Arabic page in windows-1256 behind a ~14 kB ASCII head, with and without a
+declared charset, served from 127.0.0.1 (fixture written for this test)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from monitor.extract_html import HtmlExtractor
+from monitor.fetch import Fetcher, FetchPolicy
+from monitor.model import Document
+from tests.conftest import LoopbackServer, Route
+from tests.helpers import run_monitor
+
+HEADLINE = "اجتماع وزاري لبحث أمن الحدود"
+PARA1 = "أكدت الحكومة أن وزير الداخلية سيستقبل نظيره غدا في العاصمة لمناقشة تأمين المعابر الحدودية."
+PARA2 = "وأوضح بيان رسمي أن الطرفين سيبحثان إنشاء غرفة عمليات مشتركة لتبادل المعلومات عن شبكات التهريب."
+PARA3 = "ومن المتوقع أن يعقد الوزيران مؤتمرا صحفيا مشتركا في ختام الاجتماع بعد ظهر الخميس المقبل."
+
+
+def cp1256_page(meta: str = "") -> bytes:
+    """The page as windows-1256 bytes; ~14 kB of ASCII ad-slot script precede the article."""
+    slots = "\n".join(f'  window.adSlot{i:03d} = {{"id": "slot-{i:03d}", "size": [300, 250]}};'
+                      for i in range(260))
+    html = (f'<!DOCTYPE html>\n<html lang="ar" dir="rtl">\n<head>\n{meta}<title>akhbar example</title>\n'
+            f"<script>\n{slots}\n</script>\n</head>\n<body>\n<article>\n<h1>{HEADLINE}</h1>\n"
+            f"<p>{PARA1}</p>\n<p>{PARA2}</p>\n<p>{PARA3}</p>\n</article>\n</body>\n</html>\n")
+    data = html.encode("cp1256")
+    assert data.index(b"<article>") > 14_000
+    return data
+
+
+VARIANTS = {
+    "undeclared": (cp1256_page(), "text/html"),
+    "http-header": (cp1256_page(), "text/html; charset=windows-1256"),
+    "meta-tag": (cp1256_page('<meta charset="windows-1256">\n'), "text/html"),
+    "wrong-meta": (cp1256_page('<meta charset="windows-1252">\n'), "text/html"),
+}
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_cp1256_page_decodes_to_arabic_however_it_is_served(
+    http_server: LoopbackServer, variant: str
+) -> None:
+    """Undeclared, declared in the header, in a meta tag, or wrongly declared: the body is Arabic text."""
+    content, content_type = VARIANTS[variant]
+    http_server.routes["/news/1"] = Route(200, {"Content-Type": content_type}, content)
+    with Fetcher(FetchPolicy(allow_private_addresses=True)) as fetcher:
+        result = fetcher.fetch(http_server.url("/news/1"))
+    article = HtmlExtractor().extract(Document(source="page", content=result.content,
+                                               content_type=result.content_type or "", url=result.final_url))
+    assert article.title == HEADLINE
+    assert PARA1 in article.text and PARA2 in article.text
+    assert article.encoding == "cp1256"
+    assert not any("\u00c0" <= ch <= "\u024f" for ch in article.text), "Latin-range mojibake in the body"
+
+
+def test_extract_command_reports_the_page_as_json(http_server: LoopbackServer) -> None:
+    """`monitor extract URL --json --allow-private` prints one object: title, text, language ar, encoding."""
+    http_server.routes["/news/2"] = Route(200, {"Content-Type": "text/html"}, cp1256_page())
+    proc = run_monitor("extract", http_server.url("/news/2"), "--json", "--allow-private",
+                       env={"MONITOR_LOG_FORMAT": "json"})
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["title"] == HEADLINE
+    assert PARA3 in data["text"]
+    assert (data["language"], data["encoding"], data["declared_language"]) == ("ar", "cp1256", "ar")
+    assert data["url"] == http_server.url("/news/2")
+    assert {"date", "author", "sitename", "warnings", "extraction_source"} <= set(data)
+
+
+def test_extract_command_refuses_loopback_without_allow_private(http_server: LoopbackServer) -> None:
+    """Without --allow-private a 127.0.0.1 URL is refused with a one-line error and exit code 1."""
+    http_server.routes["/news/3"] = Route(200, {"Content-Type": "text/html"}, cp1256_page())
+    proc = run_monitor("extract", http_server.url("/news/3"), "--json",
+                       env={"MONITOR_ALLOW_PRIVATE_ADDRESSES": "false"})
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert "refused" in proc.stderr and "127.0.0.1" in proc.stderr
