@@ -247,7 +247,8 @@ class Deduplicator:
         sig = self.signature(text)
         band_keys = [self._keys.lsh_band(i, h) for i, h in enumerate(sig.bands)]
         keys = [*url_keys, self._keys.seen_text(text_fingerprint(text)), *band_keys]
-        args = [new_id, self._ttl, len(url_keys), sig.hex, self._need, self._keys.minhash(""), MAX_CANDIDATES]
+        args: list[str | int] = [new_id, self._ttl, len(url_keys), sig.hex, self._need,
+                                 self._keys.minhash(""), MAX_CANDIDATES]
         kind, value, extra = (_text(v) for v in self._claim(keys=keys, args=args))
         earlier_id, story_id = value.split(" ", 1)
         if kind == "new":

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
@@ -138,8 +139,12 @@ class HtmlExtractor:
 
     def _run(self, tree: lxml_html.HtmlElement, name: str, kwargs: dict[str, bool], source: str,
              url: str | None) -> _Body:
-        meta = trafilatura.bare_extraction(copy.deepcopy(tree), url=url, with_metadata=True, **kwargs)
-        raw = (meta.text or "") if meta is not None else ""
+        meta: Any = trafilatura.bare_extraction(
+            copy.deepcopy(tree), url=url, with_metadata=True,
+            favor_precision=kwargs.get("favor_precision", False),
+            favor_recall=kwargs.get("favor_recall", False),
+        )
+        raw = (getattr(meta, "text", None) or "") if meta is not None else ""
         text, _cuts = self._filter.clean_text(raw, source)
         suspect = len(text) < MIN_BODY_CHARS or self._filter.boilerplate_share(text) >= SUSPECT_SHARE
         return _Body(name, text, suspect, meta)
