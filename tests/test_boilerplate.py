@@ -131,3 +131,20 @@ def test_a_page_that_is_mostly_boilerplate_falls_back_to_the_entry(extractor: Ht
     assert article.extraction_source == "entry-summary"
     assert article.text.startswith("The regional parliament of Example Province")
     assert article.title == "Water law passed"
+
+
+@pytest.mark.shared
+def test_case_17_page_loses_its_related_headlines(extractor: HtmlExtractor) -> None:
+    """../shared/cases/17: the wheat article keeps its sentences and loses teasers, share and ad labels."""
+    from tests.conftest import shared_path
+
+    html = shared_path("cases", "17-extract-related-headlines.html").read_text(encoding="utf-8")
+    article = _extract(extractor, html)
+    assert "Le cours du blé a baissé de 4 %" in article.text
+    assert "stabilisation du prix de la farine" in article.text
+    for gone in ("Attentat déjoué", "Otages libérés", "Affaires étrangères", "À lire aussi", "Partager sur",
+                 "PUBLICITÉ"):
+        assert gone not in article.text, gone
+    config = Config.load(ROOT / "config")
+    labels = Classifier(config.topics, load_countries()).classify(article.title, article.text, "fr").labels
+    assert labels == []

@@ -78,3 +78,20 @@ def test_extract_command_refuses_loopback_without_allow_private(http_server: Loo
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert "refused" in proc.stderr and "127.0.0.1" in proc.stderr
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(("content_type", "meta"), [("text/html", False),
+                                                    ("text/html; charset=windows-1256", False),
+                                                    ("text/html", True)])
+def test_case_15_page_decodes_to_arabic(content_type: str, meta: bool) -> None:
+    """../shared/cases/15 served bare, with the header charset, and with a meta tag added."""
+    from tests.conftest import shared_path
+
+    data = shared_path("cases", "15-extract-cp1256-undeclared.html").read_bytes()
+    if meta:
+        data = data.replace(b"<head>", b'<head>\n<meta charset="windows-1256">', 1)
+    article = HtmlExtractor().extract(Document(source="case15", content=data, content_type=content_type))
+    assert "أعلنت وزارة الخارجية أن الوزير سيلتقي نظيره في العاصمة" in article.text
+    assert "مذكرة تفاهم لتبادل المعلومات" in article.text
+    assert not any("\u00c0" <= ch <= "\u024f" for ch in article.text)
