@@ -4,6 +4,7 @@ declared charset, served from 127.0.0.1 (fixture written for this test)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,23 @@ def test_case_15_page_decodes_to_arabic(content_type: str, meta: bool) -> None:
     assert "أعلنت وزارة الخارجية أن الوزير سيلتقي نظيره في العاصمة" in article.text
     assert "مذكرة تفاهم لتبادل المعلومات" in article.text
     assert not any("\u00c0" <= ch <= "\u024f" for ch in article.text)
+
+
+def test_latin_article_on_a_page_marked_arabic_is_kept_with_a_warning() -> None:
+    """When every charset gives Latin text for a page marked lang="ar", the text is kept and flagged."""
+    para = "The minister said the new bridge would open to traffic next spring after two years of work. " * 3
+    html = f'<html lang="ar" dir="rtl"><head><meta charset="utf-8"></head><body><article><p>{para}</p>'
+    content = (html + "</article></body></html>").encode()
+    article = HtmlExtractor().extract(Document(source="mixed", content=content, content_type="text/html"))
+    assert article.text.startswith("The minister said the new bridge")
+    assert any("mostly Latin-range" in w for w in article.warnings)
+
+
+def test_extract_command_reads_a_file(tmp_path: Path) -> None:
+    """`monitor extract FILE --json` needs no server and no Redis."""
+    page = tmp_path / "page.html"
+    page.write_bytes(cp1256_page('<meta charset="windows-1256">\n'))
+    proc = run_monitor("extract", str(page), "--json", env={"MONITOR_REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert (data["title"], data["language"], data["encoding"]) == (HEADLINE, "ar", "cp1256")
