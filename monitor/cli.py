@@ -173,6 +173,9 @@ def worker(
     w.work(burst=burst, with_scheduler=True, logging_level=settings.log_level.upper())
 
 
+from monitor.cli_feeds import feeds_app  # noqa: E402 - subcommand groups are registered last
+
+app.add_typer(feeds_app, name="feeds")
 from monitor.cli_extract import extract_command  # noqa: E402
 
 app.command("extract")(extract_command)

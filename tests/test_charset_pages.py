@@ -27,7 +27,7 @@ def cp1256_page(meta: str = "") -> bytes:
     html = (f'<!DOCTYPE html>\n<html lang="ar" dir="rtl">\n<head>\n{meta}<title>akhbar example</title>\n'
             f"<script>\n{slots}\n</script>\n</head>\n<body>\n<article>\n<h1>{HEADLINE}</h1>\n"
             f"<p>{PARA1}</p>\n<p>{PARA2}</p>\n<p>{PARA3}</p>\n</article>\n</body>\n</html>\n")
-    data = html.encode("cp1256")
+    data = html.encode("windows-1256")
     assert data.index(b"<article>") > 14_000
     return data
 
@@ -53,7 +53,7 @@ def test_cp1256_page_decodes_to_arabic_however_it_is_served(
                                                content_type=result.content_type or "", url=result.final_url))
     assert article.title == HEADLINE
     assert PARA1 in article.text and PARA2 in article.text
-    assert article.encoding == "cp1256"
+    assert article.encoding == "windows-1256"
     assert not any("\u00c0" <= ch <= "\u024f" for ch in article.text), "Latin-range mojibake in the body"
 
 
@@ -66,7 +66,7 @@ def test_extract_command_reports_the_page_as_json(http_server: LoopbackServer) -
     data = json.loads(proc.stdout)
     assert data["title"] == HEADLINE
     assert PARA3 in data["text"]
-    assert (data["language"], data["encoding"], data["declared_language"]) == ("ar", "cp1256", "ar")
+    assert (data["language"], data["encoding"], data["declared_language"]) == ("ar", "windows-1256", "ar")
     assert data["url"] == http_server.url("/news/2")
     assert {"date", "author", "sitename", "warnings", "extraction_source"} <= set(data)
 
@@ -115,4 +115,4 @@ def test_extract_command_reads_a_file(tmp_path: Path) -> None:
     proc = run_monitor("extract", str(page), "--json", env={"MONITOR_REDIS_URL": "redis://127.0.0.1:1/0"})
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert (data["title"], data["language"], data["encoding"]) == (HEADLINE, "ar", "cp1256")
+    assert (data["title"], data["language"], data["encoding"]) == (HEADLINE, "ar", "windows-1256")
