@@ -122,6 +122,7 @@ def test_missing_page_falls_back_to_the_entry_summary(
     assert out["extraction_source"] == "entry-summary"
     assert out["text"] == SUMMARY.strip()
     assert out["title"] == "Court allows dam project"
+    assert any("404" in w for w in out["warnings"])
 
 
 def test_server_error_is_raised_for_rq_to_retry(
