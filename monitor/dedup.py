@@ -17,11 +17,13 @@ trip, atomic, so two workers racing on the same article cannot both see it as ne
 
 Parameters and their sources:
 
-* :data:`SHINGLE_WORDS` = 5: word 5-shingles, taken **within each paragraph** (never across a
-  paragraph boundary), so reordered paragraphs give the same shingle set and page chrome lines
-  (shorter than 5 words) add nothing. MMDS §3.2.2 recommends k = 5 for short documents such as
-  e-mails; news bodies of 200-1,000 words are that size, and word shingles with k >= 5 make the
-  resemblance of unrelated articles on the same subject near 0.
+* :data:`SHINGLE_WORDS` = 5: word 5-shingles (Broder 1997 defines resemblance over contiguous
+  word sequences, "w-shingles"; Broder et al. 1997 used w = 10 on whole web pages), taken
+  **within each paragraph** (never across a paragraph boundary), so reordered paragraphs give
+  the same shingle set and chrome lines shorter than 5 words add nothing. 5 rather than 10
+  because news bodies are short (200-1,000 words) and a shorter shingle keeps the resemblance
+  high after small edits; measured on the 44 recorded pages of ../shared/corpus: at most 0.003
+  between different articles, 0.6-1.0 after cutting one of several paragraphs.
 * :data:`NUM_PERM` = 128 permutations: standard error of the Jaccard estimate
   sqrt(J(1-J)/128) <= 0.045 (MMDS §3.3.4).
 * :data:`NEAR_THRESHOLD` = 0.5: Broder, Glassman, Manasse & Zweig, "Syntactic clustering of the
