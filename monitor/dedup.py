@@ -25,7 +25,7 @@ Parameters and their sources:
   high after small edits; measured on the 44 recorded pages of ../shared/corpus: at most 0.003
   between different articles, 0.6-1.0 after cutting one of several paragraphs.
 * :data:`NUM_PERM` = 128 permutations: standard error of the Jaccard estimate
-  sqrt(J(1-J)/128) <= 0.045 (MMDS §3.3.4).
+  sqrt(J(1-J)/128) <= 0.045 (each value agrees with probability J, MMDS §3.3.3; binomial error).
 * :data:`NEAR_THRESHOLD` = 0.5: Broder, Glassman, Manasse & Zweig, "Syntactic clustering of the
   Web" (1997) put documents with resemblance above 50 % in one cluster.
 * :data:`BANDS` x :data:`ROWS` = 32 x 4: the banding S-curve 1-(1-s^r)^b rises at
