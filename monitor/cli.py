@@ -176,6 +176,9 @@ def worker(
 from monitor.cli_feeds import feeds_app  # noqa: E402 - subcommand groups are registered last
 
 app.add_typer(feeds_app, name="feeds")
+from monitor.cli_extract import extract_command  # noqa: E402
+
+app.command("extract")(extract_command)
 
 from monitor.cli_alerts import alerts_app, serve  # noqa: E402 (subcommands register after the app exists)
 
