@@ -33,13 +33,29 @@ rules:
 """
 
 
-def story(town: str) -> Document:
-    """An invented English counter-terrorism report about ``town`` (a story of its own)."""
-    text = (
-        f"Police arrest militants planning a bombing in {town}\n\n"
-        f"Police in the fictional city of {town} arrested three militants suspected of planning a bombing "
+STORIES = {
+    "Northport": (
+        "Police in the fictional city of Northport arrested three militants suspected of planning a bombing "
         "near the central station, officials said. The counter-terrorism unit said the suspects belonged "
-        "to an extremist cell and had gathered material for an explosive device.\n\n"
+        "to an extremist cell and had gathered material for an explosive device."
+    ),
+    "Eastvale": (
+        "A suicide bomber was stopped at a checkpoint outside Eastvale on Tuesday after guards noticed a "
+        "wire under his coat. Prosecutors opened a terrorism investigation and said the jihadist group "
+        "behind the attempt had recruited him online within weeks."
+    ),
+    "Southmere": (
+        "Counter-terrorism officers in Southmere seized weapons and forged passports in a dawn raid on a "
+        "warehouse used by a militant network. Two men were charged with terrorist financing for moving "
+        "money to fighters abroad through a chain of small shops."
+    ),
+}
+
+
+def story(town: str) -> Document:
+    """An invented English counter-terrorism report about ``town`` (each a different story)."""
+    text = (
+        f"Police arrest militants planning a bombing in {town}\n\n{STORIES[town]}\n\n"
         f"Investigators in {town} said the terrorism inquiry would continue for several weeks.\n"
     )
     return Document(source=f"tests/{town.lower()}.txt", content=text.encode())
