@@ -91,6 +91,11 @@ class Keys:
     def host_limit(self, host: str) -> str:
         return self._k("host", host)
 
+    # service: metrics counters, supervisor heartbeat ----------------------------
+    def metrics(self) -> str:
+        """Hash of counters and histogram buckets shared by every process (``monitor/metrics.py``)."""
+        return self._k("metrics")
+
     def pattern(self) -> str:
         """Glob matching every key of this prefix (for clean-up in tests and tools)."""
         return self._k("*")

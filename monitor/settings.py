@@ -45,6 +45,17 @@ class Settings(BaseSettings):
     allow_private_addresses: bool = Field(
         False, description="Allow article links to private/loopback addresses (tests, demo)."
     )
+    stop_grace_seconds: float = Field(
+        30.0, gt=0, description="monitor run: seconds a stop waits for jobs in hand before handing them back."
+    )
+    maintenance_interval: int = Field(
+        60, ge=5, description="Seconds between a worker's registry clean-ups (abandoned-job detection)."
+    )
+
+    @property
+    def redis_url_is_default(self) -> bool:
+        """True when MONITOR_REDIS_URL was not given (``monitor run``/``demo`` may then embed a Redis)."""
+        return "redis_url" not in self.model_fields_set
 
     @field_validator("redis_url")
     @classmethod
