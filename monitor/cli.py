@@ -183,3 +183,10 @@ _register_service(app)
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+from monitor.cli_feeds import feeds_app  # noqa: E402
+from monitor.cli_scheduler import scheduler_command  # noqa: E402
+
+app.add_typer(feeds_app, name="feeds")
+app.command("scheduler")(scheduler_command)

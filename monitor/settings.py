@@ -42,8 +42,29 @@ class Settings(BaseSettings):
     alert_retention_days: int = Field(180, gt=0, description="How long alert records live (days).")
     stream_maxlen: int = Field(100_000, gt=0, description="Approximate cap of the items/alerts streams.")
     job_timeout: int = Field(180, gt=0, description="RQ job timeout for processing one entry (seconds).")
+    poll_job_timeout: int = Field(
+        90, gt=0, description="RQ job timeout for one feed poll (seconds); must exceed the HTTP deadline."
+    )
+    seen_retention_days: int = Field(
+        90, gt=0, description="How long an entry key stays in a feed's seen-set after it was last in the feed (days)."
+    )
+    max_backoff: int = Field(86400, gt=0, description="Cap of a failing feed's exponential back-off (seconds).")
+    host_max_concurrent: int = Field(2, gt=0, description="Requests in flight at once to one host (registrable domain).")
+    host_min_start_interval: float = Field(
+        1.0, ge=0, description="Least time between two request starts to one host (seconds)."
+    )
+    host_wait_max: float = Field(
+        30.0, ge=0, description="How long a poll waits for its host's limits before giving up its slot (seconds)."
+    )
+    scheduler_leader_ttl: float = Field(
+        30.0, gt=0, description="Lifetime of the scheduler leader lock, renewed at a third of it (seconds)."
+    )
     allow_private_addresses: bool = Field(
         False, description="Allow article links to private/loopback addresses (tests, demo)."
+    )
+    fetch_connect_timeout: float = Field(10.0, gt=0, description="HTTP connect timeout per hop (seconds).")
+    fetch_total_timeout: float = Field(
+        30.0, gt=0, description="Overall deadline of one HTTP fetch, redirects and body included (seconds)."
     )
     stop_grace_seconds: float = Field(
         30.0, gt=0, description="monitor run: seconds a stop waits for jobs in hand before handing them back."
