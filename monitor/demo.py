@@ -203,7 +203,8 @@ def demo(
 
     try:
         settings = Settings.load()
-        configure_logging(settings.log_format, settings.log_level)
+        # the demo's own output is the alerts: its supervisor logs only warnings unless --verbose
+        configure_logging(settings.log_format, settings.log_level if verbose else "warning")
         topics = default_topics(settings.config_dir)
         url, embedded = resolve_redis_url(
             settings.redis_url, settings.redis_url_is_default, settings.state_dir

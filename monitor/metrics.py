@@ -99,16 +99,21 @@ class MetricsRecorder:
             self.inc("alerts", {"rule": str(rule)})
 
     def _count_poll(self, ok: bool, result: Any) -> None:
-        outcome = "error"
-        if ok:
-            outcome = (
-                str(result.get("outcome") or result.get("status") or "ok")
-                if isinstance(result, dict)
-                else "ok"
-            )
+        """Poll outcome from ``workers.polls.poll_feed``'s summary: ok, not_modified, skipped, error."""
+        if not ok or not isinstance(result, dict):
+            self.inc("polls", {"outcome": "error" if not ok else "ok"})
+            return
+        if result.get("skipped"):
+            outcome = "skipped"
+        elif result.get("error"):
+            outcome = "error"
+        elif result.get("status") == 304:
+            outcome = "not_modified"
+        else:
+            outcome = "ok"
         self.inc("polls", {"outcome": outcome})
-        if isinstance(result, dict) and isinstance(result.get("fetch_seconds"), int | float):
-            self.observe("fetch_seconds", float(result["fetch_seconds"]), {"kind": "feed"})
+        if not result.get("skipped") and isinstance(result.get("duration"), int | float):
+            self.observe("fetch_seconds", float(result["duration"]), {"kind": "feed"})
 
 
 def _parse(raw: Mapping[bytes, bytes]) -> dict[str, dict[tuple[tuple[str, str], ...], dict[str, float]]]:

@@ -20,7 +20,7 @@ from monitor.metrics import list_workers, queue_counts
 from monitor.settings import Settings
 
 RECENT_FAILED = 5  #: failed jobs listed per queue
-ERROR_FIELDS = ("last_error", "error")  #: feed-state hash fields that hold a feed's current error
+ERROR_HEALTH = ("degraded", "failing", "disabled")  #: feed health values reported as "in error"
 
 
 def mask_url(url: str) -> str:
@@ -33,7 +33,10 @@ def mask_url(url: str) -> str:
 
 
 def redis_info(connection: redis.Redis, url: str) -> dict[str, Any]:
-    """``{"ok", "url", "version", "uptime_seconds", "aof_enabled", "used_memory_bytes"}`` or ok false + error."""
+    """``{"ok", "url", "version", "uptime_seconds", "aof_enabled", "used_memory_bytes"}``.
+
+    When Redis does not answer: ``{"ok": false, "url", "error"}``.
+    """
     try:
         info = connection.info()
     except redis.RedisError as exc:
@@ -93,14 +96,26 @@ def failed_jobs(connection: redis.Redis, keys: Keys) -> dict[str, Any]:
 
 
 def feeds_info(connection: redis.Redis, keys: Keys, config: Config) -> dict[str, Any]:
-    """``{"configured", "enabled", "in_error": [{"feed_id", "error", "state"}]}`` from each feed's state hash."""
+    """Feed counts and the feeds in error (health ``degraded``, ``failing`` or ``disabled``).
+
+    Returns:
+        ``{"configured", "enabled", "in_error": [{"feed_id", "health", "error", "consecutive_errors"}]}``
+    """
+    from monitor.feedstate import FeedStateStore
+
+    store = FeedStateStore(connection, keys, seen_retention=0)
     in_error = []
     for feed in config.feeds.feeds:
-        raw = connection.hgetall(keys.feed_state(feed.id))
-        state = {k.decode(): v.decode(errors="replace") for k, v in raw.items()}
-        error = next((state[f] for f in ERROR_FIELDS if state.get(f)), None)
-        if error:
-            in_error.append({"feed_id": feed.id, "error": error, "state": state})
+        state = store.load(feed.id)
+        if state.health in ERROR_HEALTH:
+            in_error.append(
+                {
+                    "feed_id": feed.id,
+                    "health": state.health,
+                    "error": state.last_error or state.disabled_reason,
+                    "consecutive_errors": state.consecutive_errors,
+                }
+            )
     feeds = config.feeds.feeds
     return {"configured": len(feeds), "enabled": sum(f.enabled for f in feeds), "in_error": in_error}
 
@@ -125,7 +140,8 @@ def render_text(data: dict[str, Any]) -> str:
     if not r["ok"]:
         return f"redis: {r['url']} NOT ANSWERING ({r['error']})"
     lines = [
-        f"redis: {r['url']} v{r['version']} up {r['uptime_seconds']} s, aof {'on' if r['aof_enabled'] else 'off'}",
+        f"redis: {r['url']} v{r['version']} up {r['uptime_seconds']} s, "
+        f"aof {'on' if r['aof_enabled'] else 'off'}",
         f"key prefix: {data['key_prefix']}",
         "queues:",
     ]
@@ -146,5 +162,5 @@ def render_text(data: dict[str, Any]) -> str:
         f"feeds: {feeds['configured']} configured, {feeds['enabled']} enabled, "
         f"{len(feeds['in_error'])} in error"
     )
-    lines.extend(f"  {e['feed_id']}: {e['error']}" for e in feeds["in_error"])
+    lines.extend(f"  {e['feed_id']} ({e['health']}): {e['error']}" for e in feeds["in_error"])
     return "\n".join(lines)
