@@ -180,6 +180,12 @@ from monitor.cli_service import register as _register_service  # noqa: E402
 _register_service(app)
 
 
+from monitor.cli_alerts import alerts_app, serve  # noqa: E402 (subcommands register after the app exists)
+
+app.add_typer(alerts_app, name="alerts")
+app.command("serve")(serve)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -73,7 +73,12 @@ class Keys:
         return self._k("alert", alert_id, "delivery")
 
     def digest(self, rule: str, channel: str) -> str:
+        """List of ``"<epoch seconds> <alert id>"`` waiting for the next digest of rule and channel."""
         return self._k("digest", rule, channel)
+
+    def digest_scheduled(self, rule: str, channel: str) -> str:
+        """Marker: a flush job is scheduled for the digest of rule and channel."""
+        return self._k("digest-scheduled", rule, channel)
 
     # feeds -----------------------------------------------------------------
     def feed_state(self, feed_id: str) -> str:
