@@ -35,13 +35,22 @@ def _started(connection: redis.Redis, prefix: str) -> int:
 
 
 def _worker_pids(daemon: Daemon) -> list[int]:
-    return [p for p in children_of(daemon.proc.pid) if alive(p)]
+    """Pids of the daemon's `monitor worker` children (not the scheduler)."""
+    out = []
+    for pid in children_of(daemon.proc.pid):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"worker" in argv and alive(pid):
+            out.append(pid)
+    return out
 
 
 def test_kill_9_worker_mid_job_job_finishes_once_with_one_alert(
     env: dict[str, str], redis_client: redis.Redis, http_server: LoopbackServer, tmp_path: Path
 ) -> None:
-    """kill -9 of a worker and its work-horse mid-job: another worker finishes the job; one item, one alert."""
+    """kill -9 of a worker and its horse mid-job: another worker finishes the job; one item, one alert."""
     release = threading.Event()
     hits: list[int] = []
 
@@ -49,22 +58,31 @@ def test_kill_9_worker_mid_job_job_finishes_once_with_one_alert(
         hits.append(1)
         if len(hits) == 1:
             release.wait(20)  # the first fetch hangs until the test lets go
-        return Route(200, {"Content-Type": "text/html; charset=utf-8"}, article("Terror cell arrested at ferry port"))
+        return Route(
+            200, {"Content-Type": "text/html; charset=utf-8"}, article("Terror cell arrested at ferry port")
+        )
 
     http_server.routes["/news/ferry.html"] = slow_then_fast
     daemon = Daemon(env, tmp_path / "daemon.log", "--workers", "2", "--grace", "5")
     try:
         wait_for(lambda: len(_worker_pids(daemon)) == 2, 15, "two worker processes")
-        job_id = enqueue_entry(redis_client, env["MONITOR_KEY_PREFIX"], http_server.url("/news/ferry.html"),
-                               "Terror cell arrested at ferry port")
+        job_id = enqueue_entry(
+            redis_client,
+            env["MONITOR_KEY_PREFIX"],
+            http_server.url("/news/ferry.html"),
+            "Terror cell arrested at ferry port",
+        )
         wait_for(lambda: hits, 20, "the first page fetch (job in hand)")
         busy = [p for p in _worker_pids(daemon) if horses_of(p)]
         assert len(busy) == 1, daemon.log_text()
         [horse] = horses_of(busy[0])
         os.kill(horse, signal.SIGKILL)
         os.kill(busy[0], signal.SIGKILL)
-        wait_for(lambda: _job(redis_client, job_id).get_status() == JobStatus.FINISHED, 30,
-                 f"job {job_id} finished by another worker\n{daemon.log_text()}")
+        wait_for(
+            lambda: _job(redis_client, job_id).get_status() == JobStatus.FINISHED,
+            30,
+            f"job {job_id} finished by another worker\n{daemon.log_text()}",
+        )
         job = _job(redis_client, job_id)
         assert job.meta["abandoned"] == 1
         assert job.return_value()["alerts"] == ["security-desk"]
@@ -83,7 +101,7 @@ def test_kill_9_worker_mid_job_job_finishes_once_with_one_alert(
 def test_sigterm_stops_within_grace_and_restart_goes_on(
     env: dict[str, str], redis_client: redis.Redis, http_server: LoopbackServer, tmp_path: Path
 ) -> None:
-    """SIGTERM mid-job: exit 0 within the grace period, the job handed back; a restart finishes it, no re-alert."""
+    """SIGTERM mid-job: exit 0 within the grace time, job handed back; a restart finishes it, no re-alert."""
     release = threading.Event()
     hits: list[int] = []
 
@@ -91,16 +109,21 @@ def test_sigterm_stops_within_grace_and_restart_goes_on(
         hits.append(1)
         if len(hits) == 1:
             release.wait(30)
-        return Route(200, {"Content-Type": "text/html; charset=utf-8"}, article("Bomb plot foiled in harbour city"))
+        return Route(
+            200, {"Content-Type": "text/html; charset=utf-8"}, article("Bomb plot foiled in harbour city")
+        )
 
     http_server.routes["/news/harbour.html"] = hang_first
-    http_server.routes["/news/old.html"] = Route(200, {"Content-Type": "text/html; charset=utf-8"},
-                                                 article("Earlier terror cell arrests in the north"))
+    http_server.routes["/news/old.html"] = Route(
+        200, {"Content-Type": "text/html; charset=utf-8"}, article("Earlier terror cell arrests in the north")
+    )
     prefix = env["MONITOR_KEY_PREFIX"]
     first = Daemon(env, tmp_path / "first.log", "--workers", "1", "--grace", "2")
     wait_for(lambda: len(_worker_pids(first)) == 1, 15, "one worker process")
     old_id = enqueue_entry(redis_client, prefix, http_server.url("/news/old.html"), "Earlier arrests")
-    wait_for(lambda: _job(redis_client, old_id).get_status() == JobStatus.FINISHED, 20, "the first entry processed")
+    wait_for(
+        lambda: _job(redis_client, old_id).get_status() == JobStatus.FINISHED, 20, "the first entry processed"
+    )
     job_id = enqueue_entry(redis_client, prefix, http_server.url("/news/harbour.html"), "Bomb plot foiled")
     wait_for(lambda: hits, 20, "the hanging fetch")
     code, took = first.stop()
@@ -113,8 +136,11 @@ def test_sigterm_stops_within_grace_and_restart_goes_on(
 
     second = Daemon(env, tmp_path / "second.log", "--workers", "1")
     try:
-        wait_for(lambda: _job(redis_client, job_id).get_status() == JobStatus.FINISHED, 30,
-                 f"the handed-back job finished after the restart\n{second.log_text()}")
+        wait_for(
+            lambda: _job(redis_client, job_id).get_status() == JobStatus.FINISHED,
+            30,
+            f"the handed-back job finished after the restart\n{second.log_text()}",
+        )
     finally:
         code, _ = second.stop()
     assert code == 0
@@ -128,8 +154,23 @@ def own_redis(tmp_path: Path):  # type: ignore[no-untyped-def]
     port = free_port()
     data = tmp_path / "redis"
     data.mkdir()
-    argv = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data), "--appendonly", "yes",
-            "--appendfsync", "everysec", "--save", "", "--logfile", str(data / "redis.log")]
+    argv = [
+        "redis-server",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dir",
+        str(data),
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--save",
+        "",
+        "--logfile",
+        str(data / "redis.log"),
+    ]
     url = f"redis://127.0.0.1:{port}/0"
     procs: list[subprocess.Popen[bytes]] = []
 
@@ -162,7 +203,10 @@ def _ping(url: str) -> bool:
 
 
 def test_redis_restart_under_running_daemon(
-    env: dict[str, str], own_redis, http_server: LoopbackServer, tmp_path: Path  # type: ignore[no-untyped-def]
+    env: dict[str, str],
+    own_redis,
+    http_server: LoopbackServer,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     """After Redis restarts under `monitor run`, new entries are processed and no job stays started."""
     url, restart = own_redis
@@ -171,17 +215,25 @@ def test_redis_restart_under_running_daemon(
     r = redis.Redis.from_url(url)
     for name in ("before", "after"):
         http_server.routes[f"/news/{name}.html"] = Route(
-            200, {"Content-Type": "text/html; charset=utf-8"}, article(f"Terror cell arrested {name} the restart"))
+            200,
+            {"Content-Type": "text/html; charset=utf-8"},
+            article(f"Terror cell arrested {name} the restart"),
+        )
     daemon = Daemon(env, tmp_path / "daemon.log", "--workers", "1")
     try:
         wait_for(lambda: len(_worker_pids(daemon)) == 1, 15, "one worker process")
         before = enqueue_entry(r, prefix, http_server.url("/news/before.html"), "before")
-        wait_for(lambda: _job(r, before).get_status() == JobStatus.FINISHED, 20, "the entry before the restart")
+        wait_for(
+            lambda: _job(r, before).get_status() == JobStatus.FINISHED, 20, "the entry before the restart"
+        )
         restart()
         r = redis.Redis.from_url(url)
         after = enqueue_entry(r, prefix, http_server.url("/news/after.html"), "after")
-        wait_for(lambda: _job(r, after).get_status() == JobStatus.FINISHED, 45,
-                 f"the entry after the restart\n{daemon.log_text()}")
+        wait_for(
+            lambda: _job(r, after).get_status() == JobStatus.FINISHED,
+            45,
+            f"the entry after the restart\n{daemon.log_text()}",
+        )
         assert _job(r, before).get_status() == JobStatus.FINISHED  # persisted through the restart (AOF)
         assert r.xlen(f"{prefix}:alerts") == 2
         assert _started(r, prefix) == 0
