@@ -32,7 +32,9 @@ def default_workers() -> int:
 
 
 def run(
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: CPU count).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=0, help="Worker processes (default: CPU count; 0: HTTP only).")
+    ] = None,
     grace: Annotated[
         float | None,
         typer.Option(
@@ -73,7 +75,7 @@ def run(
         sup = Supervisor(
             connect(url),
             Keys(settings.key_prefix),
-            workers=workers or default_workers(),
+            workers=default_workers() if workers is None else workers,
             grace=settings.stop_grace_seconds if grace is None else grace,
             with_scheduler=with_scheduler,
             env=env_with_redis(url),
