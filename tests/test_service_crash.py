@@ -241,3 +241,68 @@ def test_redis_restart_under_running_daemon(
     finally:
         code, _ = daemon.stop()
     assert code == 0
+
+
+def _rss(base: str, slugs: list[str]) -> bytes:
+    items = "".join(
+        f"<item><title>Arrests {s}</title><link>{base}/news/{s}.html</link><guid>{s}</guid>"
+        f"<pubDate>Mon, 23 Nov 2026 08:00:00 +0000</pubDate></item>"
+        for s in slugs
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Example Wire</title>'
+        f"<link>{base}/</link><description>test feed</description>{items}</channel></rss>"
+    ).encode()
+
+
+def test_restart_after_sigterm_polls_on_without_realerting(
+    env: dict[str, str], redis_client: redis.Redis, http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    """Stop with SIGTERM, a new entry while down, restart: only the new entry is processed and alerted."""
+    import shutil
+
+    from tests.conftest import ROOT
+
+    config = tmp_path / "config"
+    config.mkdir()
+    for name in ("topics.yaml", "alerts.yaml"):
+        shutil.copy(ROOT / "config" / name, config / name)
+    (config / "feeds.yaml").write_text(
+        f"feeds:\n  - id: example-wire\n    url: {http_server.url('/feed.xml')}\n    interval: 30\n",
+        encoding="utf-8",
+    )
+    env = {**env, "MONITOR_CONFIG_DIR": str(config)}
+    prefix = env["MONITOR_KEY_PREFIX"]
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    http_server.routes["/news/first.html"] = Route(
+        200, html, article("Terror cell arrested at the ferry port")
+    )
+    http_server.routes["/news/second.html"] = Route(
+        200, html, article("Bomb plot foiled at the rail station")
+    )
+    rss = {"Content-Type": "application/rss+xml"}
+    http_server.routes["/feed.xml"] = Route(200, rss, _rss(http_server.base_url, ["first"]))
+
+    first = Daemon(env, tmp_path / "first.log", "--workers", "1", "--grace", "5")
+    wait_for(lambda: redis_client.xlen(f"{prefix}:alerts") == 1, 30, "the first entry's alert")
+    code, took = first.stop()
+    assert (code, took < 15) == (0, True), first.log_text()
+
+    http_server.routes["/feed.xml"] = Route(200, rss, _rss(http_server.base_url, ["second", "first"]))
+    state = f"{prefix}:feed:example-wire:state"
+    redis_client.hset(state, "last_poll_at", str(float(redis_client.hget(state, "last_poll_at")) - 3600))
+
+    second = Daemon(env, tmp_path / "second.log", "--workers", "1", "--grace", "5")
+    try:
+        wait_for(
+            lambda: redis_client.xlen(f"{prefix}:alerts") >= 2,
+            30,
+            f"the new entry's alert\n{second.log_text()}",
+        )
+    finally:
+        code, _ = second.stop()
+    assert code == 0
+    assert redis_client.xlen(f"{prefix}:alerts") == 2
+    assert redis_client.xlen(f"{prefix}:items") == 2
+    pages = [path for method, path, _ in http_server.requests if path.startswith("/news/")]
+    assert sorted(pages) == ["/news/first.html", "/news/second.html"]  # the old entry was not fetched again
