@@ -105,6 +105,7 @@ class AlertPrinter(threading.Thread):
     def run(self) -> None:
         last = "0-0"
         while not self._halt.is_set():
+            batches: Any
             try:
                 batches = self._r.xread({self._keys.alerts_stream(): last}, block=500, count=50)
             except redis.RedisError as exc:
@@ -180,8 +181,9 @@ def delete_prefix(connection: redis.Redis, keys: Keys) -> None:
 
     for name in QUEUES:
         for reg in ("finished", "failed", "wip", "scheduled", "deferred", "canceled"):
-            for job_id in connection.zrange(f"rq:{reg}:{keys.queue(name)}", 0, -1):
-                jid = job_id.decode().split(":")[0]
+            members: Any = connection.zrange(f"rq:{reg}:{keys.queue(name)}", 0, -1)
+            for member in members:
+                jid = member.decode().split(":")[0]
                 connection.delete(f"rq:job:{jid}", f"rq:results:{jid}", f"rq:executions:{jid}")
     for pattern in (keys.pattern(), f"rq:*:{keys.prefix}:*"):
         batch = list(connection.scan_iter(match=pattern, count=500))
