@@ -54,7 +54,7 @@ def run(
     from monitor.embedded_redis import env_with_redis, resolve_redis_url
     from monitor.keys import Keys
     from monitor.redisconn import connect
-    from monitor.supervisor import Supervisor, scheduler_available
+    from monitor.supervisor import Supervisor
 
     settings, config = setup()
     try:
@@ -65,19 +65,12 @@ def run(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_CONFIG) from exc
     try:
-        with_scheduler = scheduler and scheduler_available()
-        if scheduler and not with_scheduler:
-            import structlog
-
-            structlog.get_logger("monitor.cli").warning(
-                "scheduler_unavailable", reason="monitor.scheduler is not installed; running workers only"
-            )
         sup = Supervisor(
             connect(url),
             Keys(settings.key_prefix),
             workers=default_workers() if workers is None else workers,
             grace=settings.stop_grace_seconds if grace is None else grace,
-            with_scheduler=with_scheduler,
+            with_scheduler=scheduler,
             env=env_with_redis(url),
             child_stdout=sys.stderr,
         )

@@ -92,6 +92,8 @@ def test_kill_9_worker_mid_job_job_finishes_once_with_one_alert(
         assert len(hits) == 2
         assert _started(redis_client, prefix) == 0
         assert '"event": "jobs_handed_back"' in daemon.log_text()
+        assert '"event": "child_exited"' in daemon.log_text()
+        wait_for(lambda: len(_worker_pids(daemon)) == 2, 15, "the killed worker restarted by the supervisor")
     finally:
         release.set()
         code, _ = daemon.stop()

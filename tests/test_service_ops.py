@@ -7,12 +7,14 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 from rq import Worker
+from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from monitor.embedded_redis import EmbeddedRedis, redis_answers
@@ -166,6 +168,29 @@ def test_metrics_count_entries_items_alerts_and_job_durations(
     assert s[("monitor_queue_depth", (("queue", "entries"), ("state", "queued")))] == 0
     assert s[("monitor_queue_depth", (("queue", "entries"), ("state", "finished")))] == 2
     assert s[("monitor_workers", ())] == 0
+
+
+@pytest.mark.integration
+def test_same_url_twice_runs_two_rq_jobs_and_alerts_once(
+    env: dict[str, str], redis_client: redis.Redis, http_server: LoopbackServer
+) -> None:
+    """Case 24: one URL from two feeds is two jobs with RQ's own UUIDs, both finish; dedup gives one alert."""
+    http_server.routes["/same.html"] = Route(
+        200, {"Content-Type": "text/html; charset=utf-8"}, article("Terror cell arrested near the border")
+    )
+    prefix = env["MONITOR_KEY_PREFIX"]
+    ids = [
+        enqueue_entry(redis_client, prefix, http_server.url("/same.html"), "Terror cell") for _ in range(2)
+    ]
+    assert ids[0] != ids[1]
+    assert all(str(uuid.UUID(i)) == i for i in ids)
+    assert run_monitor("worker", "--burst", env=env).returncode == 0
+    first, second = (Job.fetch(i, connection=redis_client, serializer=JSONSerializer) for i in ids)
+    assert (first.get_status(), second.get_status()) == (JobStatus.FINISHED, JobStatus.FINISHED)
+    assert first.return_value()["alerts"] == ["security-desk"]
+    assert second.return_value()["alerts"] == []
+    assert second.return_value()["duplicate_of"] == first.return_value()["id"]
+    assert redis_client.xlen(f"{prefix}:alerts") == 1
 
 
 @pytest.mark.integration
