@@ -286,3 +286,37 @@ def test_demo_prints_alerts_with_reasons_and_cleans_up(
     assert "demo stopped:" in out
     assert not list(redis_client.scan_iter(match="demo-*"))
     assert not list(redis_client.scan_iter(match="rq:*:demo-*"))
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_run_serves_metrics_and_healthz_over_http(env: dict[str, str], tmp_path: Path) -> None:
+    """`monitor run --workers 0` serves /metrics (200, Prometheus text) and /healthz (503: no worker)."""
+    import json
+    import re
+    import urllib.error
+    import urllib.request
+
+    from tests.service_helpers import Daemon
+
+    daemon = Daemon(env, tmp_path / "daemon.log", "--workers", "0", "--no-scheduler")
+    try:
+        found = wait_for(
+            lambda: re.search(r'"url": "(http://127\.0\.0\.1:\d+)"', daemon.log_text()),
+            15,
+            "the http_serving log line",
+        )
+        base = found.group(1)
+        with urllib.request.urlopen(base + "/metrics", timeout=5) as resp:
+            assert resp.status == 200
+            assert resp.headers["Content-Type"].startswith("text/plain; version=")
+            s = _samples(resp.read())
+        assert s[("monitor_workers", ())] == 0
+        assert s[("monitor_queue_depth", (("queue", "polls"), ("state", "queued")))] == 0
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(base + "/healthz", timeout=5)
+        assert err.value.code == 503
+        assert json.loads(err.value.read())["reason"] == "no worker is registered on the queues"
+    finally:
+        code, _ = daemon.stop()
+    assert code == 0
