@@ -184,13 +184,21 @@ def test_same_url_twice_runs_two_rq_jobs_and_alerts_once(
     ]
     assert ids[0] != ids[1]
     assert all(str(uuid.UUID(i)) == i for i in ids)
-    assert run_monitor("worker", "--burst", env=env).returncode == 0
+    work = run_monitor("worker", "--burst", env=env)
+    assert work.returncode == 0
     first, second = (Job.fetch(i, connection=redis_client, serializer=JSONSerializer) for i in ids)
     assert (first.get_status(), second.get_status()) == (JobStatus.FINISHED, JobStatus.FINISHED)
     assert first.return_value()["alerts"] == ["security-desk"]
     assert second.return_value()["alerts"] == []
     assert second.return_value()["duplicate_of"] == first.return_value()["id"]
     assert redis_client.xlen(f"{prefix}:alerts") == 1
+    # the JSON log lines of the job carry the stable keys: job, feed, entry, story, alert
+    events = [e for e in json_lines(work.stdout) if e.get("event") in ("item_processed", "alert_recorded")]
+    recorded = [e for e in events if e["event"] == "alert_recorded"]
+    assert [e["job_id"] for e in recorded] == [ids[0]]
+    assert recorded[0]["story_id"] == first.return_value()["story_id"]
+    assert recorded[0]["alert_id"] == first.return_value()["alert_ids"][0]
+    assert {(e["feed_id"], e["entry_url"]) for e in events} == {("test-feed", http_server.url("/same.html"))}
 
 
 @pytest.mark.integration
