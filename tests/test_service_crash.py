@@ -309,3 +309,65 @@ def test_restart_after_sigterm_polls_on_without_realerting(
     assert redis_client.xlen(f"{prefix}:items") == 2
     pages = [path for method, path, _ in http_server.requests if path.startswith("/news/")]
     assert sorted(pages) == ["/news/first.html", "/news/second.html"]  # the old entry was not fetched again
+
+
+def test_reconciler_hands_back_job_of_a_vanished_unsupervised_worker(
+    env: dict[str, str], redis_client: redis.Redis, http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    """A worker elsewhere killed mid-job: once its key expires, reconcile() requeues the job; it runs once."""
+    import sys
+
+    from rq import Worker
+
+    from monitor.reclaim import reconcile
+    from tests.conftest import ROOT
+
+    release = threading.Event()
+    hits: list[int] = []
+
+    def hang_first(_handler: object) -> Route:
+        hits.append(1)
+        if len(hits) == 1:
+            release.wait(20)
+        return Route(
+            200, {"Content-Type": "text/html; charset=utf-8"}, article("Militants seize hostages at a mine")
+        )
+
+    http_server.routes["/news/mine.html"] = hang_first
+    prefix = env["MONITOR_KEY_PREFIX"]
+    log = (tmp_path / "worker.log").open("wb")
+    lone = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "worker", "--name", "other-host.w1"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        job_id = enqueue_entry(redis_client, prefix, http_server.url("/news/mine.html"), "Hostages")
+        wait_for(lambda: hits, 20, "the hanging fetch")
+        [horse] = horses_of(lone.pid)
+        os.kill(horse, signal.SIGKILL)
+        os.kill(lone.pid, signal.SIGKILL)
+        lone.wait()
+        assert reconcile(redis_client, Keys(prefix)) == []  # its key still lives: not yet judged dead
+        redis_client.delete("rq:worker:other-host.w1")  # what its TTL does ~90 s after the last heartbeat
+        assert reconcile(redis_client, Keys(prefix)) == [job_id]
+    finally:
+        release.set()
+        log.close()
+    assert _job(redis_client, job_id).get_status() == JobStatus.QUEUED
+    assert _job(redis_client, job_id).meta["abandoned"] == 1
+    burst = subprocess.run(
+        [sys.executable, "-m", "monitor", "worker", "--burst"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert burst.returncode == 0
+    assert _job(redis_client, job_id).get_status() == JobStatus.FINISHED
+    assert redis_client.xlen(f"{prefix}:alerts") == 1
+    assert _started(redis_client, prefix) == 0
+    assert Worker.find_by_key("rq:worker:other-host.w1", connection=redis_client) is None
