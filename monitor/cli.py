@@ -152,38 +152,45 @@ def _replay_queued(settings, connection, docs, as_json: bool, wait: bool, timeou
 def worker(
     burst: Annotated[bool, typer.Option(help="Quit when the queues are empty.")] = False,
     queues: Annotated[str, typer.Option(help="Comma-separated queues to serve, in priority order.")] = "alerts,entries,polls",
+    name: Annotated[str | None, typer.Option(help="Worker name in Redis (default: RQ's unique id).")] = None,
 ) -> None:
     """Run one RQ worker on the project's queues (the stages are built once, before forking)."""
-    from rq import Worker
     from rq.serializers import JSONSerializer
 
     from monitor.keys import Keys
+    from monitor.rqworker import MonitorWorker
     from workers import context
 
     settings, config = setup(sys.stdout)
     connection = connect_or_exit(settings)
-    context.init(settings, config)
+    if queues.replace("polls", "").strip(", "):
+        context.init(settings, config)
+    if "polls" in queues:
+        import workers.polls  # noqa: F401  (poll code loaded once, before RQ forks per job)
     keys = Keys(settings.key_prefix)
     try:
         names = [keys.queue(q.strip()) for q in queues.split(",") if q.strip()]
     except ValueError as exc:
         typer.echo(f"error: --queues: {exc}", err=True)
         raise typer.Exit(EXIT_CONFIG) from exc
-    w = Worker(names, connection=connection, serializer=JSONSerializer)
+    w = MonitorWorker(names, connection=connection, serializer=JSONSerializer, keys=keys, name=name,
+                      maintenance_interval=settings.maintenance_interval)
     w.work(burst=burst, with_scheduler=True, logging_level=settings.log_level.upper())
 
 
-from monitor.cli_feeds import feeds_app  # noqa: E402 - subcommand groups are registered last
+# Subcommand groups register after the app exists (each lives in its own module).
+from monitor.cli_alerts import alerts_app, serve  # noqa: E402
+from monitor.cli_extract import extract_command  # noqa: E402
+from monitor.cli_feeds import feeds_app  # noqa: E402
+from monitor.cli_scheduler import scheduler_command  # noqa: E402
+from monitor.cli_service import register as _register_service  # noqa: E402
 
 app.add_typer(feeds_app, name="feeds")
-from monitor.cli_extract import extract_command  # noqa: E402
-
-app.command("extract")(extract_command)
-
-from monitor.cli_alerts import alerts_app, serve  # noqa: E402 (subcommands register after the app exists)
-
 app.add_typer(alerts_app, name="alerts")
+app.command("scheduler")(scheduler_command)
+app.command("extract")(extract_command)
 app.command("serve")(serve)
+_register_service(app)
 
 
 def main() -> None:

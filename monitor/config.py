@@ -37,9 +37,9 @@ class FeedConfig(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     url: str
     title: str | None = None
-    interval: int = Field(900, ge=30)
-    min_interval: int = Field(300, ge=30)
-    max_interval: int = Field(6 * 3600, ge=60)
+    interval: int = Field(900, ge=1)
+    min_interval: int = Field(300, ge=1)
+    max_interval: int = Field(6 * 3600, ge=1)
     adaptive: bool = True
     tags: tuple[str, ...] = ()
     language: str | None = None
@@ -53,6 +53,13 @@ class FeedConfig(_Strict):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value
+
+
+    @model_validator(mode="after")
+    def _bounds(self) -> FeedConfig:
+        if self.min_interval > self.max_interval:
+            raise ValueError(f"min_interval {self.min_interval} is above max_interval {self.max_interval}")
+        return self
 
 
 class FeedsFile(_Strict):
