@@ -21,24 +21,53 @@ from workers.jobs import queue
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: An article written for these tests (invented outlet, example.org): on topic, so it alerts once.
+#: Sentences written for these tests (invented events): every article is on topic, so it alerts.
+SENTENCES = (
+    "Security forces in the coastal province arrested four suspected members of a terror cell who were planning a bomb attack on a ferry terminal.",
+    "Investigators seized an explosive device and papers linking the group to Islamic State, the interior ministry said.",
+    "Officials said terrorist financing networks that paid for the plot were being traced with help from two foreign partners.",
+    "The counter-terrorism unit said the suspects had been radicalised in prison and recruited online within weeks.",
+    "A suicide bomber was stopped at a checkpoint on the southern highway after guards noticed wires under his coat.",
+    "Prosecutors opened a terrorism investigation into a jihadist network accused of smuggling weapons across the border.",
+    "Militants attacked a police station in the mountain district overnight, killing two officers before fleeing.",
+    "The government raised the terror threat level after intelligence services intercepted messages about a planned bombing.",
+    "Three men were charged with membership of a banned extremist group and with preparing acts of terrorism.",
+    "Counter-terrorism officers raided a warehouse used to store forged passports and chemicals for explosives.",
+    "A car bomb was defused near the central market after a shopkeeper reported a vehicle parked for two days.",
+    "The hostages taken by gunmen at the mine were freed after a rescue operation by special forces at dawn.",
+    "Regional ministers agreed to share intelligence on foreign fighters returning from conflict zones.",
+    "Police said the attack plot targeted a stadium and had been foiled with the help of an informant.",
+    "The militant group claimed responsibility for the bombing in a statement posted on its channels.",
+    "Authorities froze the accounts of charities suspected of channelling money to an armed group.",
+    "Soldiers killed five insurgents in a clash near the river crossing, the army said in a statement.",
+    "An explosive device hidden in a bag went off at the bus depot, wounding six people on Friday.",
+    "The court sentenced the cell's leader to life in prison for directing a series of terror attacks.",
+    "Border guards arrested a suspected recruiter for the extremist network carrying propaganda material.",
+    "Anti-terror squads cordoned off the harbour district while bomb disposal teams examined a lorry.",
+    "The interior minister said the terrorist threat had shifted to lone attackers inspired online.",
+    "Two suspected jihadists were detained at the airport as they tried to travel to join an armed group.",
+    "Intelligence officials said the kidnapping of aid workers was carried out by a faction of the insurgency.",
+)
+
+
+def _body(title: str) -> str:
+    """Three sentences chosen by the title (distinct titles used in the tests share at most one)."""
+    import hashlib
+    import random
+
+    rng = random.Random(hashlib.sha256(title.encode()).digest())
+    return "".join(f"<p>{sentence} {title}.</p>\n" for sentence in rng.sample(SENTENCES, 3))
+
+
 ARTICLE_HTML = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>{title}</title><meta property="og:site_name" content="Example Wire"></head>
 <body><main><article><h1>{title}</h1>
-<p>Security forces in the coastal province said on Monday they had arrested four suspected members of a
-terror cell who were planning a bomb attack on a ferry terminal, after months of intelligence sharing
-with neighbouring countries.</p>
-<p>Investigators seized an explosive device and papers linking the group to Islamic State. The interior
-ministry said the counter-terrorism operation was the largest this year and that the suspects had been
-radicalised in prison.</p>
-<p>Officials said terrorist financing networks that paid for the plot were being traced with help from
-two foreign partners, and that the terror threat level would stay unchanged for now.</p>
-</article></main></body></html>"""
+{body}</article></main></body></html>"""
 
 
 def article(title: str) -> bytes:
-    """The test article's HTML page with ``title`` (distinct titles and URLs make distinct stories)."""
-    return ARTICLE_HTML.format(title=title).encode("utf-8")
+    """The test article's HTML page with ``title``; distinct titles give distinct bodies (distinct stories)."""
+    return ARTICLE_HTML.format(title=title, body=_body(title)).encode("utf-8")
 
 
 def enqueue_entry(
