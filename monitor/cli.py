@@ -173,6 +173,11 @@ def worker(
     w.work(burst=burst, with_scheduler=True, logging_level=settings.log_level.upper())
 
 
+from monitor.cli_topics import register as register_topics  # noqa: E402
+
+register_topics(app)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
