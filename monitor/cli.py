@@ -184,6 +184,7 @@ from monitor.cli_extract import extract_command  # noqa: E402
 from monitor.cli_feeds import feeds_app  # noqa: E402
 from monitor.cli_scheduler import scheduler_command  # noqa: E402
 from monitor.cli_service import register as _register_service  # noqa: E402
+from monitor.cli_topics import register as _register_topics  # noqa: E402
 
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(alerts_app, name="alerts")
@@ -191,6 +192,7 @@ app.command("scheduler")(scheduler_command)
 app.command("extract")(extract_command)
 app.command("serve")(serve)
 _register_service(app)
+_register_topics(app)
 
 
 def main() -> None:
