@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 
 import ftfy
 from charset_normalizer import from_bytes
@@ -282,3 +283,39 @@ def decode_html(
 ) -> tuple[str, str, list[str]]:
     """Decode an HTML page (see :func:`decode_bytes`); returns (text, encoding, warnings)."""
     return decode_bytes(data, content_type, xml=False, language_hint=language_hint)
+
+
+def is_marked_arabic(data: bytes) -> bool:
+    """True when the document says it is Arabic: ``<html lang="ar">``, ``dir="rtl"`` or ``<language>ar``
+    in its first 256 kB."""
+    return bool(_ARABIC_HINT.search(data[:_HEAD_LIMIT]))
+
+
+def decode_alternatives(
+    data: bytes, content_type: str | None = None, *, xml: bool = False, language_hint: str | None = None
+) -> Iterator[tuple[str, str, list[str]]]:
+    """:func:`decode_bytes`'s choice first, then every other candidate that decodes the bytes strictly
+    (declared charsets, UTF-8, windows-1256), for callers that judge the decoded text more closely:
+    the extraction stage rejects a page marked Arabic whose *extracted* text is mostly Latin-range
+    letters and takes the next one (case 15).
+
+    Yields:
+        (text, encoding name in IANA spelling, warnings), as :func:`decode_bytes` returns them.
+    """
+    text, enc, warnings = decode_bytes(data, content_type, xml=xml, language_hint=language_hint)
+    yield text, enc, warnings
+    for mark, _bom_enc in _BOMS:
+        if data.startswith(mark):
+            data = data[len(mark):]
+            break
+    tried = {_norm(enc)}
+    for cand, why in [*_candidates(data, content_type, xml, True), ("cp1256", "Arabic document")]:
+        if cand in tried:
+            continue
+        tried.add(cand)
+        try:
+            alt = data.decode(cand)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        yield alt, display_name(cand), [*warnings, f"{display_name(enc)} rejected by the extraction check; "
+                                                   f"decoded as {display_name(cand)} ({why})"]

@@ -6,12 +6,21 @@ Every error names the file, the line and the path of the value at fault, e.g.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from monitor.errors import ConfigError
 
@@ -73,23 +82,41 @@ class LanguageRules(_Strict):
 
     ``terms``: term or phrase -> weight; a trailing ``*`` is a prefix match.
     ``exclude``: phrases whose words never count as evidence (false friends).
+    ``against``: term -> weight of counter-evidence (e.g. sport vocabulary); a match
+    subtracts its weight from the topic score and never makes a label by itself.
     """
 
     terms: dict[str, float] = Field(default_factory=dict)
     exclude: tuple[str, ...] = ()
+    against: dict[str, float] = Field(default_factory=dict)
 
-    @field_validator("terms")
+    @field_validator("terms", "against")
     @classmethod
     def _check_terms(cls, terms: dict[str, float]) -> dict[str, float]:
         for term, weight in terms.items():
-            core = term.rstrip("*")
-            if not core.strip():
-                raise ValueError(f"term {term!r} is empty")
-            if "*" in core:
-                raise ValueError(f"term {term!r}: '*' is only allowed at the end")
+            _check_term(term)
             if weight <= 0:
                 raise ValueError(f"term {term!r}: weight must be > 0")
         return terms
+
+    @field_validator("exclude")
+    @classmethod
+    def _check_exclude(cls, exclude: tuple[str, ...]) -> tuple[str, ...]:
+        for term in exclude:
+            _check_term(term)
+        return exclude
+
+
+def _check_term(term: str) -> None:
+    """Reject terms that cannot match anything sensible (the error names the term)."""
+    core = term[:-1] if term.endswith("*") else term
+    words = re.findall(r"\w+", core)
+    if not words:
+        raise ValueError(f"term {term!r} has no letters or digits")
+    if "*" in core:
+        raise ValueError(f"term {term!r}: '*' is only allowed once, at the end")
+    if term.endswith("*") and len(words[-1]) < 3:
+        raise ValueError(f"term {term!r}: a prefix term needs at least 3 letters before '*'")
 
 
 class TopicConfig(_Strict):
@@ -99,6 +126,11 @@ class TopicConfig(_Strict):
     threshold: float = Field(4.0, gt=0)
     title_weight: float = Field(2.0, ge=0)
     min_distinct_terms: int = Field(2, ge=1)
+    #: Pivoted length normalization of the body score (Singhal, Buckley & Mitra, "Pivoted
+    #: Document Length Normalization", SIGIR 1996): body score is divided by
+    #: ``(1 - length_slope) + length_slope * body_tokens / length_pivot``. Slope 0 turns it off.
+    length_pivot: int = Field(250, ge=1)
+    length_slope: float = Field(0.0, ge=0, lt=1)
     languages: dict[str, LanguageRules]
 
 
@@ -108,7 +140,14 @@ class TopicsFile(_Strict):
 
 # alerts.yaml ----------------------------------------------------------------------
 class AlertRule(_Strict):
-    """An alert rule: which items fire it and where the alert goes."""
+    """An alert rule: which items fire it and where the alert goes.
+
+    ``topics`` with ``match`` any/all; ``min_score``: lowest topic score that counts;
+    ``languages``/``countries``/``feeds``/``tags``: optional filters (any of the listed values);
+    ``exclude_topics``: items labelled with one of these never fire; ``mode``: ``immediate`` (one
+    message per alert) or ``digest`` (one message per channel every ``digest_minutes`` minutes);
+    ``escalate_at_outlets``: notify once more when this many distinct outlets carry the story.
+    """
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     topics: tuple[str, ...] = ()
@@ -121,17 +160,44 @@ class AlertRule(_Strict):
     exclude_topics: tuple[str, ...] = ()
     channels: tuple[str, ...] = ("log",)
     mode: Literal["immediate", "digest"] = "immediate"
-    digest_minutes: int = Field(60, ge=1)
+    digest_minutes: float = Field(60, gt=0)
     escalate_at_outlets: int | None = Field(None, ge=2)
+
+    @property
+    def digest_seconds(self) -> int:
+        """The digest window in whole seconds (at least 1)."""
+        return max(1, round(self.digest_minutes * 60))
+
+
+def _apprise_url(url: str) -> str:
+    """``log://`` or a URL Apprise can parse (its plugins validate tokens and hosts)."""
+    import apprise
+
+    if url != "log://" and apprise.Apprise.instantiate(url) is None:
+        raise ValueError("not a valid Apprise URL (see https://github.com/caronc/apprise/wiki)")
+    return url
 
 
 class AlertsFile(_Strict):
-    channels: dict[str, str] = Field(default_factory=lambda: {"log": "log://"})
+    """``alerts.yaml``: channels (name -> Apprise URL or ``log://``), alert rules, template files.
+
+    ``template`` / ``markdown_template``: paths (relative to the config folder) of files that
+    replace the default plain-text / Markdown message (see :mod:`monitor.alert_render`).
+    """
+
+    channels: dict[str, Annotated[str, AfterValidator(_apprise_url)]] = Field(
+        default_factory=lambda: {"log": "log://"}
+    )
     rules: tuple[AlertRule, ...] = ()
     template: str | None = None
+    markdown_template: str | None = None
 
     @model_validator(mode="after")
     def _channels_exist(self) -> AlertsFile:
+        names = [rule.name for rule in self.rules]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"rule name {name!r} is used twice")
         for i, rule in enumerate(self.rules):
             for ch in rule.channels:
                 if ch not in self.channels:
@@ -164,6 +230,21 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
         if node is None:
             break
     return line
+
+
+def _owner_of(data: Any, loc: tuple[Any, ...]) -> str:
+    """`` (in 'NAME')`` for the innermost list entry on ``loc`` that has a ``name`` or ``id``, else ``""``."""
+    owner = ""
+    for part in loc:
+        if isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+            if isinstance(data, dict) and isinstance(data.get("name", data.get("id")), str):
+                owner = f" (in {data.get('name', data.get('id'))!r})"
+        elif isinstance(data, dict) and part in data:
+            data = data[part]
+        else:
+            break
+    return owner
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:
@@ -199,7 +280,7 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
             loc = tuple(err["loc"])
             line = _line_of(node, loc)
             msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-            problems.append(f"{path}:{line or '?'}: {_format_loc(loc)}: {msg}")
+            problems.append(f"{path}:{line or '?'}: {_format_loc(loc)}: {msg}{_owner_of(data, loc)}")
         raise ConfigError("; ".join(problems)) from exc
 
 
@@ -237,4 +318,7 @@ class Config:
                         f"{alerts_path}: rules[{i}] ({rule.name}): unknown topic {topic!r}; "
                         f"known: {', '.join(topics.topics)}"
                     )
+        from monitor.alert_render import load_templates
+
+        load_templates(alerts, directory, alerts_path)  # a bad template file is a config error now
         return cls(directory=directory, feeds=feeds, topics=topics, alerts=alerts)

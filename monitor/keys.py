@@ -73,7 +73,12 @@ class Keys:
         return self._k("alert", alert_id, "delivery")
 
     def digest(self, rule: str, channel: str) -> str:
+        """List of ``"<epoch seconds> <alert id>"`` waiting for the next digest of rule and channel."""
         return self._k("digest", rule, channel)
+
+    def digest_scheduled(self, rule: str, channel: str) -> str:
+        """Marker: a flush job is scheduled for the digest of rule and channel."""
+        return self._k("digest-scheduled", rule, channel)
 
     # feeds -----------------------------------------------------------------
     def feed_state(self, feed_id: str) -> str:
@@ -107,6 +112,11 @@ class Keys:
     def scheduler_feeds(self) -> str:
         """Hash feed id -> JSON of the schedule the scheduler applies (for ``feeds list``)."""
         return self._k("scheduler", "feeds")
+
+    # service: metrics counters, supervisor heartbeat ----------------------------
+    def metrics(self) -> str:
+        """Hash of counters and histogram buckets shared by every process (``monitor/metrics.py``)."""
+        return self._k("metrics")
 
     def pattern(self) -> str:
         """Glob matching every key of this prefix (for clean-up in tests and tools)."""

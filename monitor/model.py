@@ -45,6 +45,7 @@ class Document:
         content_type: HTTP ``Content-Type`` or a guess from the file name, e.g. ``text/plain``.
         url: the document's URL when it has one (page URL after redirects).
         entry: the feed entry that led to it, if any.
+        warnings: what went wrong getting it (e.g. why the page could not be fetched), as sentences.
     """
 
     source: str
@@ -52,6 +53,7 @@ class Document:
     content_type: str = "text/plain"
     url: str | None = None
     entry: EntryInfo = field(default_factory=EntryInfo)
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,14 @@ class DedupResult:
 
 @dataclass(frozen=True)
 class Item:
-    """A processed article as stored in Redis and printed by ``monitor replay --json``."""
+    """A processed article as stored in Redis and printed by ``monitor replay --json``.
+
+    ``language`` is the detected language (``language_confidence`` 0..1); ``declared_language``
+    is what the page says (``<html lang>``, ``og:locale``), ``language_hint`` what the feed says.
+    ``published`` is the entry's date, else the page's; ``page_date`` the page's own (trafilatura).
+    ``url`` is the page after redirects, ``entry_link`` the feed's link, ``canonical_url`` the
+    cleaned canonical address. ``dedup`` and ``duplicate_of`` say how it joined its story.
+    """
 
     id: str
     story_id: str
@@ -168,6 +177,13 @@ class Item:
     encoding: str | None = None
     warnings: tuple[str, ...] = ()
     created_at: str = ""
+    guid: str | None = None
+    entry_key: str | None = None
+    entry_link: str | None = None
+    page_date: str | None = None
+    image: str | None = None
+    declared_language: str | None = None
+    language_hint: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _asdict(self)
@@ -186,9 +202,16 @@ class Item:
 class Alert:
     """An alert: one rule matched one story. Recorded before any delivery is tried.
 
+    The first item of the story fixes the headline, topics and evidence; later items of the
+    same story update ``outlets``, ``url`` (the newest link), ``item_ids`` and ``updated_at``.
+
     Attributes:
         id: alert id. rule: the alert rule's name. channels: channel names to deliver to.
         reason: one human sentence saying why it fired (topics, scores, terms).
+        outlets: distinct outlets carrying the story. item_ids: items of the story seen by this rule.
+        outlet: outlet of the first item. published: its publication time (UTC ISO 8601) if known.
+        mode: ``immediate`` or ``digest`` (from the rule). created_at/updated_at: UTC ISO 8601.
+        escalated_at: when the outlet count reached the rule's ``escalate_at_outlets`` (None: not yet).
     """
 
     id: str
@@ -205,6 +228,12 @@ class Alert:
     reason: str
     created_at: str
     outlets: int = 1
+    item_ids: list[str] = field(default_factory=list)
+    outlet: str | None = None
+    published: str | None = None
+    mode: str = "immediate"
+    updated_at: str = ""
+    escalated_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _asdict(self)

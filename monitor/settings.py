@@ -59,6 +59,18 @@ class Settings(BaseSettings):
     scheduler_leader_ttl: float = Field(
         30.0, gt=0, description="Lifetime of the scheduler leader lock, renewed at a third of it (seconds)."
     )
+    alert_timeout: float = Field(
+        10.0, gt=0, description="Connect and read timeout of one delivery attempt to one channel (seconds)."
+    )
+    alert_retry_intervals: list[int] = Field(
+        [10, 30, 60, 300, 900, 3600],
+        min_length=1,
+        description="Back-off between delivery retries of one alert to one channel, as a JSON list (seconds);"
+        " its length is the number of retries.",
+    )
+    alert_feed_size: int = Field(50, gt=0, description="How many recent alerts the alerts feeds list.")
+    http_host: str = Field("127.0.0.1", description="Address the HTTP server (alerts feed) listens on.")
+    http_port: int = Field(8787, ge=0, le=65535, description="Port of the HTTP server (0: any free port).")
     allow_private_addresses: bool = Field(
         False, description="Allow article links to private/loopback addresses (tests, demo)."
     )
@@ -66,6 +78,17 @@ class Settings(BaseSettings):
     fetch_total_timeout: float = Field(
         30.0, gt=0, description="Overall deadline of one HTTP fetch, redirects and body included (seconds)."
     )
+    stop_grace_seconds: float = Field(
+        30.0, gt=0, description="monitor run: seconds a stop waits for jobs in hand before handing them back."
+    )
+    maintenance_interval: int = Field(
+        60, ge=5, description="Seconds between a worker's registry clean-ups (abandoned-job detection)."
+    )
+
+    @property
+    def redis_url_is_default(self) -> bool:
+        """True when MONITOR_REDIS_URL was not given (``monitor run``/``demo`` may then embed a Redis)."""
+        return "redis_url" not in self.model_fields_set
 
     @field_validator("redis_url")
     @classmethod
