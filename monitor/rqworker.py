@@ -1,9 +1,12 @@
 """The RQ worker class used by ``monitor worker`` (and so by ``monitor run``).
 
-An ``rq.Worker`` with three additions:
+An ``rq.Worker`` with these additions:
 
 * the work-horse dies with its worker (``PR_SET_PDEATHSIG`` = SIGKILL): when a worker is
   killed, no orphaned horse keeps running a job that the reconciler hands to another worker;
+* RQ's scheduler process (forked by ``work(with_scheduler=True)`` to move delayed jobs and
+  retries onto their queues) dies with its worker too (SIGTERM), instead of living on forever
+  after a ``kill -9`` of the worker;
 * every job runs with ``job_id`` and ``queue`` bound in the structlog context, and its outcome
   and duration go to the shared metrics (:mod:`monitor.metrics`);
 * its periodic maintenance (every ``MONITOR_MAINTENANCE_INTERVAL`` s instead of RQ's 10 min)
@@ -24,6 +27,8 @@ from typing import Any
 import structlog
 from rq import Queue, Worker
 from rq.job import Job
+from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
+from rq.scheduler import RQScheduler
 
 from monitor.keys import Keys
 from monitor.metrics import MetricsRecorder
@@ -31,6 +36,18 @@ from monitor.proc import die_with_parent
 from monitor.reclaim import reconcile
 
 log = structlog.get_logger(__name__)
+
+
+class MonitorScheduler(RQScheduler):
+    """RQ's scheduler, asking the kernel to stop it when the worker that forked it exits."""
+
+    def work(self) -> None:
+        die_with_parent(signal.SIGTERM, expected_parent=self._parent_pid)
+        super().work()
+
+    def start(self):  # type: ignore[no-untyped-def]
+        self._parent_pid = os.getpid()
+        return super().start()
 
 
 class MonitorWorker(Worker):
@@ -45,6 +62,35 @@ class MonitorWorker(Worker):
         super().__init__(*args, **kwargs)
         self._keys = keys
         self._worker_pid = os.getpid()
+
+    def _start_scheduler(
+        self,
+        burst: bool = False,
+        logging_level: str | None = "INFO",
+        date_format: str = DEFAULT_LOGGING_DATE_FORMAT,
+        log_format: str = DEFAULT_LOGGING_FORMAT,
+    ) -> None:
+        """RQ 2.x's ``Worker._start_scheduler`` with :class:`MonitorScheduler` (same lock and burst rules)."""
+        self.scheduler = MonitorScheduler(
+            self.queues,
+            connection=self.connection,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            date_format=date_format,
+            log_format=log_format,
+            serializer=self.serializer,
+        )
+        self.scheduler.acquire_locks()
+        if not self.scheduler.acquired_locks:
+            return
+        if not burst:
+            self.scheduler.start()
+            return
+        try:
+            self.scheduler.register_birth()
+            self.scheduler.enqueue_scheduled_jobs()
+        finally:
+            self.scheduler.release_locks()
+            self.scheduler.register_death()
 
     def main_work_horse(self, job: Job, queue: Queue) -> None:
         die_with_parent(signal.SIGKILL, expected_parent=self._worker_pid)

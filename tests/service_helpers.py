@@ -163,3 +163,19 @@ def horses_of(worker_pid: int) -> list[int]:
         if int(fields[2]) == pid:
             out.append(pid)
     return out
+
+
+def processes_with_arg(arg: str) -> list[int]:
+    """Pids of live processes (not zombies) whose command line contains ``arg`` as one argument."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if arg.encode() in argv and state != "Z":
+            found.append(int(proc.name))
+    return found

@@ -22,7 +22,16 @@ from rq.serializers import JSONSerializer
 from monitor.keys import Keys
 from monitor.proc import free_port
 from tests.conftest import LoopbackServer, Route
-from tests.service_helpers import Daemon, alive, article, children_of, enqueue_entry, horses_of, wait_for
+from tests.service_helpers import (
+    Daemon,
+    alive,
+    article,
+    children_of,
+    enqueue_entry,
+    horses_of,
+    processes_with_arg,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -350,6 +359,8 @@ def test_reconciler_hands_back_job_of_a_vanished_unsupervised_worker(
         os.kill(horse, signal.SIGKILL)
         os.kill(lone.pid, signal.SIGKILL)
         lone.wait()
+        # its RQ scheduler process dies with it instead of living on as an orphan
+        wait_for(lambda: not processes_with_arg("other-host.w1"), 10, "no process of the killed worker left")
         assert reconcile(redis_client, Keys(prefix)) == []  # its key still lives: not yet judged dead
         redis_client.delete("rq:worker:other-host.w1")  # what its TTL does ~90 s after the last heartbeat
         assert reconcile(redis_client, Keys(prefix)) == [job_id]
