@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 
 from charset_normalizer import from_bytes
 
@@ -73,49 +74,48 @@ def _looks_mojibake(text: str, expect_arabic: bool) -> bool:
     return letters >= 20 and arabic < 0.5
 
 
-def decode_bytes(
-    data: bytes, content_type: str | None = None, *, xml: bool = False
-) -> tuple[str, str, list[str]]:
-    """Decode ``data`` choosing the charset as described in the module docstring.
-
-    Args:
-        data: the raw body.
-        content_type: the HTTP ``Content-Type`` header, if any.
-        xml: True for feeds (the XML prolog is evidence), False for HTML (meta tags are).
-
-    Returns:
-        (text, encoding name, warnings). Warnings name mismatches between declared and used
-        charsets and replacement characters; they are not errors.
-    """
-    warnings: list[str] = []
-    candidates: list[tuple[str, str]] = []  # (encoding, where it came from)
+def _candidates(
+    data: bytes, content_type: str | None, xml: bool
+) -> tuple[bytes, list[tuple[str, str]], bool]:
+    """(data without BOM, [(encoding, where it came from)] in order of evidence, marked Arabic?)."""
+    candidates: list[tuple[str, str]] = []
     for bom, enc in _BOMS:
         if data.startswith(bom):
             candidates.append((enc, "byte-order mark"))
             data = data[len(bom):]
             break
     head = data[:_HEAD_LIMIT]
-    declared = None
-    if xml:
-        m = _XML_PROLOG.search(head[:1024])
-        declared = _norm(m.group(1)) if m else None
-        if declared:
-            candidates.append((declared, "XML prolog"))
-    else:
-        m = _META_CHARSET.search(head)
-        declared = _norm(m.group(1)) if m else None
-        if declared:
-            candidates.append((declared, "meta tag"))
+    m = _XML_PROLOG.search(head[:1024]) if xml else _META_CHARSET.search(head)
+    declared = _norm(m.group(1)) if m else None
+    if declared:
+        candidates.append((declared, "XML prolog" if xml else "meta tag"))
     http = header_charset(content_type)
     if http:
         candidates.append((http, "HTTP header"))
     candidates.append(("utf-8", "default"))
-    expect_arabic = bool(_ARABIC_HINT.search(head))
+    expect_arabic = is_marked_arabic(head)
     if expect_arabic:
         candidates.append(("cp1256", "Arabic document"))
     best = from_bytes(data).best()
     if best is not None:
         candidates.append((_norm(best.encoding) or "utf-8", "detection"))
+    return data, candidates, expect_arabic
+
+
+def decode_candidates(
+    data: bytes, content_type: str | None = None, *, xml: bool = False
+) -> Iterator[tuple[str, str, list[str]]]:
+    """Yield every clean decoding of ``data``, best evidence first (see the module docstring).
+
+    A candidate whose text is Latin-range mojibake for a document marked Arabic is skipped
+    here already; callers that look closer (the extraction stage checks the *extracted* text,
+    case 15) take the next one.
+
+    Yields:
+        (text, encoding name, warnings so far). Nothing when no candidate decodes cleanly.
+    """
+    warnings: list[str] = []
+    data, candidates, expect_arabic = _candidates(data, content_type, xml)
     seen: set[str] = set()
     for enc, why in candidates:
         if enc in seen:
@@ -130,14 +130,53 @@ def decode_bytes(
         if _looks_mojibake(text, expect_arabic):
             warnings.append(f"charset {enc} ({why}) gives Latin-range text for an Arabic document; rejected")
             continue
+        found = list(warnings)
         for other, other_why in candidates:
             if other != enc and other_why in ("HTTP header", "XML prolog", "meta tag"):
-                warnings.append(f"encoding mismatch: {other_why} says {other}, decoded as {enc}")
-        return text, enc, warnings
-    fallback = declared or http or "cp1252"
+                found.append(f"encoding mismatch: {other_why} says {other}, decoded as {enc}")
+        yield text, enc, found
+        warnings.append(f"charset {enc} ({why}) rejected by the caller")
+
+
+def is_marked_arabic(head: bytes) -> bool:
+    """True when the document says it is Arabic: ``<html lang="ar">``, ``dir="rtl"`` or ``<language>ar``."""
+    return bool(_ARABIC_HINT.search(head[:_HEAD_LIMIT]))
+
+
+def decode_bytes(
+    data: bytes, content_type: str | None = None, *, xml: bool = False
+) -> tuple[str, str, list[str]]:
+    """Decode ``data`` choosing the charset as described in the module docstring.
+
+    Args:
+        data: the raw body.
+        content_type: the HTTP ``Content-Type`` header, if any.
+        xml: True for feeds (the XML prolog is evidence), False for HTML (meta tags are).
+
+    Returns:
+        (text, encoding name, warnings). Warnings name mismatches between declared and used
+        charsets and replacement characters; they are not errors.
+    """
+    for decoded in decode_candidates(data, content_type, xml=xml):
+        return decoded
+    return decode_fallback(data, content_type, xml=xml)
+
+
+def decode_fallback(
+    data: bytes, content_type: str | None = None, *, xml: bool = False
+) -> tuple[str, str, list[str]]:
+    """Last resort when no candidate decodes cleanly: the declared charset (else windows-1252)
+    with U+FFFD replacement characters, and a warning saying so."""
+    for bom, _enc in _BOMS:
+        if data.startswith(bom):
+            data = data[len(bom):]
+            break
+    head = data[:_HEAD_LIMIT]
+    m = _XML_PROLOG.search(head[:1024]) if xml else _META_CHARSET.search(head)
+    declared = _norm(m.group(1)) if m else None
+    fallback = declared or header_charset(content_type) or "cp1252"
     text = data.decode(fallback, errors="replace")
-    warnings.append(f"no charset decodes cleanly; decoded as {fallback} with replacement characters")
-    return text, fallback, warnings
+    return text, fallback, [f"no charset decodes cleanly; decoded as {fallback} with replacement characters"]
 
 
 def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str, list[str]]:

@@ -1,45 +1,156 @@
 """Dedup stage: is this document new, the same item again, or a repeat of an earlier story?
 
-Levels, cheapest first, each one Redis round trip:
+Three levels, cheapest first, all checked *and* claimed in one Lua script (one Redis round
+trip, atomic, so two workers racing on the same article cannot both see it as new):
 
-1. **canonical URL** (tracking parameters and fragments removed by the caller): the same item again;
-2. **exact text**: SHA-256 of the normalized body (:func:`monitor.textnorm.normalize`): the same
-   article at another address, joined to the earlier item's story;
+1. **canonical URL** (:func:`canonical_url`, :func:`url_key`): tracking parameters
+   (``utm_*``, ``fbclid``, ``gclid``, ``mc_cid``... courlan's list), the fragment and trivial
+   variants (scheme, ``www.``, default port, trailing slash, query order) removed. The caller
+   passes every URL the document is known by (entry link, URL after redirects, same-site
+   ``rel=canonical``/``og:url``); any one seen before makes it **the same item again**;
+2. **exact text**: SHA-256 of the normalized body (:func:`monitor.textnorm.normalize`): the
+   same article at another address, a new item joined to the earlier item's **story**;
+3. **near-duplicate**: MinHash (Broder, "On the resemblance and containment of documents",
+   1997) over word shingles of the normalized body, banded for LSH in Redis (Leskovec,
+   Rajaraman & Ullman, *Mining of Massive Datasets*, ch. 3.4): a new item in the story of the
+   most similar earlier item whose estimated Jaccard resemblance reaches :data:`NEAR_THRESHOLD`.
 
-Both are checked and claimed in one Lua script, so two workers racing on the same
-article cannot both see it as new.
+Parameters and their sources:
+
+* :data:`SHINGLE_WORDS` = 5: word 5-shingles, taken **within each paragraph** (never across a
+  paragraph boundary), so reordered paragraphs give the same shingle set and page chrome lines
+  (shorter than 5 words) add nothing. MMDS §3.2.2 recommends k = 5 for short documents such as
+  e-mails; news bodies of 200-1,000 words are that size, and word shingles with k >= 5 make the
+  resemblance of unrelated articles on the same subject near 0.
+* :data:`NUM_PERM` = 128 permutations: standard error of the Jaccard estimate
+  sqrt(J(1-J)/128) <= 0.045 (MMDS §3.3.4).
+* :data:`NEAR_THRESHOLD` = 0.5: Broder, Glassman, Manasse & Zweig, "Syntactic clustering of the
+  Web" (1997) put documents with resemblance above 50 % in one cluster.
+* :data:`BANDS` x :data:`ROWS` = 32 x 4: the banding S-curve 1-(1-s^r)^b rises at
+  (1/b)^(1/r) ~= 0.42 (MMDS §3.4.2), below the 0.5 threshold so that few true near-duplicates are
+  missed: P(candidate) = 0.87 at s = 0.5, 0.99 at s = 0.6, > 0.9999 at s = 0.8.
+
+Candidates found through the bands are verified in the script against their stored signatures
+(count of equal MinHash values / :data:`NUM_PERM` estimates the Jaccard resemblance).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
+from courlan import clean_url
+from datasketch import MinHash
 
 from monitor.keys import Keys
 from monitor.model import DedupResult
-from monitor.textnorm import normalize
+from monitor.textnorm import normalize, tokens
 
-# KEYS[1] seen-url key or "" ; KEYS[2] seen-text key
-# ARGV[1] new item id ; ARGV[2] ttl seconds
-# Values are "item_id story_id". Returns {kind, item_id, story_id}.
+SHINGLE_WORDS = 5
+NUM_PERM = 128
+NEAR_THRESHOLD = 0.5
+BANDS = 32
+ROWS = 4
+#: Upper bound on band candidates verified per document (bounds the script's run time).
+MAX_CANDIDATES = 200
+_SEED = 1
+
+# KEYS: n_url url keys, then the text key, then the band keys.
+# ARGV: new id, ttl seconds, n_url, signature (hex, 8 chars per value, "" = no near level),
+#       equal values needed, minhash key prefix, max candidates.
+# Stored values: seen url/text -> "item_id story_id"; minhash -> "story_id signature".
+# Returns {kind, "item_id story_id", "duplicate_of equal_values"}.
 _CLAIM = """
-local url_key, text_key = KEYS[1], KEYS[2]
-local new_value = ARGV[1] .. ' ' .. ARGV[1]
-if url_key ~= '' then
-  local by_url = redis.call('GET', url_key)
-  if by_url then return {'url', by_url} end
+local n_url, ttl, new_id = tonumber(ARGV[3]), ARGV[2], ARGV[1]
+local text_key = KEYS[n_url + 1]
+for i = 1, n_url do
+  local v = redis.call('GET', KEYS[i])
+  if v then return {'url', v, ''} end
+end
+local function claim_urls(value)
+  for i = 1, n_url do redis.call('SET', KEYS[i], value, 'EX', ttl) end
 end
 local by_text = redis.call('GET', text_key)
 if by_text then
-  if url_key ~= '' then redis.call('SET', url_key, by_text, 'EX', ARGV[2]) end
-  return {'text', by_text}
+  claim_urls(by_text)
+  return {'text', by_text, ''}
 end
-if url_key ~= '' then redis.call('SET', url_key, new_value, 'EX', ARGV[2]) end
-redis.call('SET', text_key, new_value, 'EX', ARGV[2])
-return {'new', new_value}
+local sig, need, mh_prefix, maxc = ARGV[4], tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
+local nperm = #sig / 8
+local best_id, best_story, best_same = '', '', -1
+local seen, checked = {}, 0
+for i = n_url + 2, #KEYS do
+  for _, id in ipairs(redis.call('SMEMBERS', KEYS[i])) do
+    if not seen[id] and checked < maxc then
+      seen[id] = true
+      checked = checked + 1
+      local stored = redis.call('GET', mh_prefix .. id)
+      if stored then
+        local sp = string.find(stored, ' ', 1, true)
+        local other = string.sub(stored, sp + 1)
+        local same = 0
+        for j = 0, nperm - 1 do
+          local a = j * 8 + 1
+          if string.sub(sig, a, a + 7) == string.sub(other, a, a + 7) then same = same + 1 end
+        end
+        if same > best_same then best_id, best_story, best_same = id, string.sub(stored, 1, sp - 1), same end
+      end
+    end
+  end
+end
+local kind, story, dup = 'new', new_id, ''
+if nperm > 0 and best_same >= need then kind, story, dup = 'near', best_story, best_id end
+local value = new_id .. ' ' .. story
+claim_urls(value)
+redis.call('SET', text_key, value, 'EX', ttl)
+if nperm > 0 then
+  redis.call('SET', mh_prefix .. new_id, story .. ' ' .. sig, 'EX', ttl)
+  for i = n_url + 2, #KEYS do
+    redis.call('SADD', KEYS[i], new_id)
+    redis.call('EXPIRE', KEYS[i], ttl)
+  end
+end
+return {kind, value, dup .. ' ' .. best_same}
 """
+
+
+def canonical_url(url: str | None) -> str | None:
+    """The URL with tracking parameters and the fragment removed, query sorted (courlan ``clean_url``).
+
+    courlan 1.4 strips ``utm_*``, ``fbclid``/``gclid``/``dclid``, ``mc_*``, ``ref``, ``source``,
+    ``xtor``... (its ``TRACKERS_RE``), lower-cases scheme and host and drops the default port; it
+    keeps the fragment, which is dropped here. Returns None for what is not an http(s) URL.
+    """
+    if not url:
+        return None
+    cleaned = clean_url(url.strip())
+    if not cleaned:
+        return None
+    parts = urlsplit(cleaned)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def url_key(url: str | None) -> str | None:
+    """The dedup key of a URL: :func:`canonical_url` with trivial variants folded (``http``/``https``,
+    ``www.``, trailing slash). None when the URL names a site's front page (path ``/`` without a
+    query): feeds that give every entry the home page as link must not make all entries one item.
+    """
+    canonical = canonical_url(url)
+    if canonical is None:
+        return None
+    parts = urlsplit(canonical)
+    host = (parts.netloc or "").removeprefix("www.")
+    path = parts.path.rstrip("/")
+    if not path and not parts.query:
+        return None
+    return f"{host}{path}" + (f"?{parts.query}" if parts.query else "")
 
 
 def text_fingerprint(text: str) -> str:
@@ -48,25 +159,82 @@ def text_fingerprint(text: str) -> str:
 
 
 def url_fingerprint(url: str) -> str:
-    """SHA-256 hex digest of a canonical URL."""
+    """SHA-256 hex digest of a URL dedup key (:func:`url_key`)."""
     return hashlib.sha256(url.encode("utf-8")).hexdigest()
 
 
+def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
+    """Word ``size``-shingles of the normalized text, taken within each paragraph (line).
+
+    Paragraphs shorter than ``size`` words (labels, captions, sub-headings) give no shingle.
+    """
+    out: set[bytes] = set()
+    for paragraph in text.split("\n"):
+        words = tokens(normalize(paragraph))
+        for i in range(len(words) - size + 1):
+            out.add(" ".join(words[i : i + size]).encode("utf-8"))
+    return out
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A MinHash signature: ``hex`` (8 hex digits per value, "" when the text has no shingle)
+    and its LSH ``bands`` (one short hash per band)."""
+
+    hex: str
+    bands: tuple[str, ...]
+
+
 class Deduplicator:
-    """Exact dedup against Redis.
+    """Three-level dedup against Redis (see the module docstring).
 
     Args:
         connection: Redis client. keys: key builder. ttl_seconds: how long an item's
-            fingerprints are remembered (the item retention).
+            fingerprints are remembered (the item retention, seconds).
     """
 
     def __init__(self, connection: redis.Redis, keys: Keys, ttl_seconds: int) -> None:
+        self._r = connection
         self._keys = keys
         self._ttl = ttl_seconds
         self._claim = connection.register_script(_CLAIM)
+        self._permutations = MinHash(num_perm=NUM_PERM, seed=_SEED).permutations
+        self._need = math.ceil(NEAR_THRESHOLD * NUM_PERM)
 
-    def check(self, text: str, canonical_url: str | None) -> DedupResult:
-        """Claim ``text``/``canonical_url`` for a new item, or report the earlier one.
+    def signature(self, text: str) -> Signature:
+        """MinHash signature and LSH bands of ``text`` (see :func:`shingles`)."""
+        grams = shingles(text)
+        if not grams:
+            return Signature("", ())
+        mh = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=self._permutations, scheme="affine32")
+        mh.update_batch(sorted(grams))
+        hexsig = "".join(f"{int(v):08x}" for v in mh.hashvalues)
+        width = ROWS * 8
+        bands = tuple(hashlib.blake2b(hexsig[i * width:(i + 1) * width].encode(), digest_size=8).hexdigest()
+                      for i in range(BANDS))
+        return Signature(hexsig, bands)
+
+    def known_url(self, urls: Iterable[str | None]) -> tuple[str, str] | None:
+        """(item id, story id) of the item already known under one of ``urls``, else None.
+
+        One ``MGET``; used before fetching a page so a replayed entry is not fetched again.
+        """
+        keys = self._url_keys(urls)
+        if not keys:
+            return None
+        for value in self._r.mget(keys):
+            if value:
+                item_id, story_id = _text(value).split(" ", 1)
+                return item_id, story_id
+        return None
+
+    def check(
+        self, text: str, canonical_url: str | None, other_urls: Iterable[str | None] = ()
+    ) -> DedupResult:
+        """Claim ``text`` and the URLs for a new item, or report the earlier one.
+
+        Args:
+            text: the article body. canonical_url / other_urls: every URL the document is known by.
 
         Returns:
             :class:`DedupResult`; for ``kind == "url"`` ``item_id`` is the existing item.
@@ -75,14 +243,25 @@ class Deduplicator:
             redis.RedisError: Redis is unreachable (the job is retried).
         """
         new_id = uuid.uuid4().hex
-        url_key = self._keys.seen_url(url_fingerprint(canonical_url)) if canonical_url else ""
-        text_key = self._keys.seen_text(text_fingerprint(text))
-        kind, value = self._claim(keys=[url_key, text_key], args=[new_id, self._ttl])
-        kind = kind.decode() if isinstance(kind, bytes) else kind
-        value = value.decode() if isinstance(value, bytes) else value
+        url_keys = self._url_keys([canonical_url, *other_urls])
+        sig = self.signature(text)
+        band_keys = [self._keys.lsh_band(i, h) for i, h in enumerate(sig.bands)]
+        keys = [*url_keys, self._keys.seen_text(text_fingerprint(text)), *band_keys]
+        args = [new_id, self._ttl, len(url_keys), sig.hex, self._need, self._keys.minhash(""), MAX_CANDIDATES]
+        kind, value, extra = (_text(v) for v in self._claim(keys=keys, args=args))
         earlier_id, story_id = value.split(" ", 1)
         if kind == "new":
             return DedupResult(new_id, story_id, None, "new")
         if kind == "url":
             return DedupResult(earlier_id, story_id, earlier_id, "url")
-        return DedupResult(new_id, story_id, earlier_id, "text")
+        if kind == "text":
+            return DedupResult(new_id, story_id, earlier_id, "text")
+        return DedupResult(new_id, story_id, extra.split(" ", 1)[0], "near")
+
+    def _url_keys(self, urls: Iterable[str | None]) -> list[str]:
+        found = {key for key in (url_key(u) for u in urls) if key}
+        return [self._keys.seen_url(url_fingerprint(k)) for k in sorted(found)]
+
+
+def _text(value: bytes | str | int) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

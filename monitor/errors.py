@@ -7,6 +7,7 @@ MonitorError
 ├── FetchError             an HTTP fetch failed (names the URL)
 │   ├── TransientFetchError   worth retrying with back-off (timeouts, 5xx, 429)
 │   └── PermanentFetchError   not worth retrying (404, 410, not a feed)
+│       └── NotAFeedError     the body is not a feed (HTML page); names the feed it links, if any
 └── DropItem               a stage decided the item goes no further (an explicit value, not None)
 
 Library errors are re-raised as one of these with ``raise ... from exc``.
@@ -66,3 +67,14 @@ class DropItem(MonitorError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class NotAFeedError(PermanentFetchError):
+    """The body is not RSS, Atom or RDF (an HTML page, a bot check, a parking page...).
+
+    ``feed_link`` is the feed an HTML page advertises (``<link rel="alternate">``), if any.
+    """
+
+    def __init__(self, url: str, reason: str, feed_link: str | None = None) -> None:
+        super().__init__(url, reason)
+        self.feed_link = feed_link

@@ -4,7 +4,7 @@ Two kinds of input:
 
 * **plain text** scraped from a page (like the seed): UI lines around the article
   (tracking tokens, outlet name, button labels) are cut by :func:`extract_plain`;
-* **HTML** pages: trafilatura extracts body and metadata (:func:`extract_html`).
+* **HTML** pages: :mod:`monitor.extract_html` (trafilatura, boilerplate cuts, charset retry).
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
-import trafilatura
 
 from monitor.errors import DocumentError, DocumentTooLarge
 from monitor.model import Article, Document, EntryInfo
 from monitor.textnorm import script_shares
+
+if TYPE_CHECKING:
+    from monitor.extract_html import HtmlExtractor
 
 log = structlog.get_logger(__name__)
 
@@ -135,53 +138,21 @@ def extract_plain(text: str, source: str, entry: EntryInfo | None = None) -> Art
     return Article(source=source, title=title, text=body, extraction_source="plain-text", encoding="utf-8")
 
 
-def extract_html(html: str, source: str, url: str | None = None, entry: EntryInfo | None = None) -> Article:
-    """Extract body and metadata from an HTML page with trafilatura (precision-oriented first).
-
-    Falls back to trafilatura's recall mode, then to the entry's summary, when the body is
-    shorter than 200 characters; ``extraction_source`` records which one was used.
-
-    Raises:
-        DocumentError: no usable text by any strategy.
-    """
-    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, favor_precision=True)
-    source_kind = "trafilatura"
-    if doc is None or len(doc.text or "") < 200:
-        recall = trafilatura.bare_extraction(html, url=url, with_metadata=True, favor_recall=True)
-        if recall is not None and len(recall.text or "") > len((doc.text if doc else "") or ""):
-            doc, source_kind = recall, "trafilatura-recall"
-    text = (doc.text or "").strip() if doc else ""
-    if len(text) < 200 and entry and entry.summary and len(entry.summary) > len(text):
-        text, source_kind = entry.summary, "entry-summary"
-    if not text:
-        raise DocumentError(source, "no article text could be extracted from the HTML")
-    title = (doc.title if doc and doc.title else None) or (entry.title if entry else None) or ""
-    return Article(
-        source=source,
-        title=title.strip(),
-        text=text,
-        url=url,
-        canonical_url=(doc.url if doc else None) or url,
-        author=doc.author if doc else None,
-        date=doc.date if doc else None,
-        sitename=doc.sitename if doc else None,
-        image=doc.image if doc else None,
-        extraction_source=source_kind,
-    )
-
-
-def extract(doc: Document) -> Article:
+def extract(doc: Document, html_extractor: HtmlExtractor | None = None) -> Article:
     """Extract an :class:`Article` from any supported document (plain text or HTML).
+
+    Args:
+        html_extractor: the process's :class:`~monitor.extract_html.HtmlExtractor`, built once
+            (one is built for this call when None).
 
     Raises:
         DocumentError: undecodable, or no article text.
     """
-    entry = doc.entry
-    if doc.content_type.startswith("text/html") or doc.content_type.startswith("application/xhtml"):
-        from monitor.charset import decode_html  # local: HTML decoding is the fetch layer's
+    if doc.content_type.startswith(("text/html", "application/xhtml")):
+        if html_extractor is None:
+            from monitor.extract_html import HtmlExtractor  # local: trafilatura is slow to import
 
-        html, encoding, warnings = decode_html(doc.content, doc.content_type)
-        article = extract_html(html, doc.source, url=doc.url, entry=entry)
-        return replace(article, encoding=encoding, warnings=article.warnings + tuple(warnings))
-    article = extract_plain(decode_plain(doc), doc.source, entry=entry)
+            html_extractor = HtmlExtractor()
+        return html_extractor.extract(doc)
+    article = extract_plain(decode_plain(doc), doc.source, entry=doc.entry)
     return replace(article, url=doc.url, canonical_url=doc.url)

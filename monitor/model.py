@@ -143,7 +143,14 @@ class DedupResult:
 
 @dataclass(frozen=True)
 class Item:
-    """A processed article as stored in Redis and printed by ``monitor replay --json``."""
+    """A processed article as stored in Redis and printed by ``monitor replay --json``.
+
+    ``language`` is the detected language (``language_confidence`` 0..1); ``declared_language``
+    is what the page says (``<html lang>``, ``og:locale``), ``language_hint`` what the feed says.
+    ``published`` is the entry's date, else the page's; ``page_date`` the page's own (trafilatura).
+    ``url`` is the page after redirects, ``entry_link`` the feed's link, ``canonical_url`` the
+    cleaned canonical address. ``dedup`` and ``duplicate_of`` say how it joined its story.
+    """
 
     id: str
     story_id: str
@@ -168,6 +175,13 @@ class Item:
     encoding: str | None = None
     warnings: tuple[str, ...] = ()
     created_at: str = ""
+    guid: str | None = None
+    entry_key: str | None = None
+    entry_link: str | None = None
+    page_date: str | None = None
+    image: str | None = None
+    declared_language: str | None = None
+    language_hint: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _asdict(self)

@@ -17,8 +17,9 @@ import structlog
 from monitor.alerts import AlertRecorder, Notifier
 from monitor.classify import Classifier, load_countries
 from monitor.config import Config
-from monitor.dedup import Deduplicator
+from monitor.dedup import Deduplicator, canonical_url
 from monitor.extract import extract
+from monitor.extract_html import HtmlExtractor
 from monitor.keys import Keys
 from monitor.language import LanguageDetector
 from monitor.model import Alert, Document, Item
@@ -60,6 +61,7 @@ class Pipeline:
         self.classifier = Classifier(config.topics, load_countries())
         self.language = LanguageDetector()
         self.dedup = Deduplicator(connection, keys, item_ttl)
+        self.html_extractor = HtmlExtractor()
         self.items = ItemStore(connection, keys, item_ttl, settings.stream_maxlen)
         self.alerts = AlertRecorder(
             connection, keys, config.alerts, settings.alert_retention_days * 86400, settings.stream_maxlen
@@ -77,16 +79,16 @@ class Pipeline:
             DocumentError: the document cannot be decoded or has no article text.
             redis.RedisError: Redis is unreachable (the caller retries).
         """
-        article = extract(doc)
+        article = extract(doc, self.html_extractor)
         lang = self.language.detect(article.title, article.text)
-        dedup = self.dedup.check(article.text, article.canonical_url)
+        entry = doc.entry
+        dedup = self.dedup.check(article.text, article.canonical_url, (doc.url, entry.link))
         if not dedup.is_new_item:
             earlier = self.items.get(dedup.item_id)
             if earlier is not None:
                 log.info("item_duplicate", source=doc.source, item_id=earlier.id, kind=dedup.kind)
-                return Outcome(replace(earlier, source=doc.source, duplicate_of=earlier.id, dedup="url"), [])
+                return self.repeat(earlier, doc.source)
         classification = self.classifier.classify(article.title, article.text, lang.code)
-        entry = doc.entry
         item = Item(
             id=dedup.item_id,
             story_id=dedup.story_id,
@@ -102,7 +104,7 @@ class Pipeline:
             duplicate_of=dedup.duplicate_of,
             dedup=dedup.kind,
             url=article.url or entry.link,
-            canonical_url=article.canonical_url,
+            canonical_url=canonical_url(article.canonical_url or article.url or entry.link),
             feed_id=entry.feed_id,
             author=article.author,
             published=entry.published or article.date,
@@ -111,6 +113,13 @@ class Pipeline:
             encoding=article.encoding,
             warnings=article.warnings,
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            guid=entry.guid,
+            entry_key=entry.key,
+            entry_link=entry.link,
+            page_date=article.date,
+            image=article.image,
+            declared_language=article.declared_language,
+            language_hint=entry.language_hint,
         )
         outlets = self.items.save(item)
         tags = self._feed_tags.get(entry.feed_id or "", ())
@@ -118,6 +127,10 @@ class Pipeline:
         log.info("item_processed", source=doc.source, item_id=item.id, story_id=item.story_id,
                  language=item.language, labels=item.labels, dedup=item.dedup, alerts=[a.rule for a in alerts])
         return Outcome(item, alerts)
+
+    def repeat(self, earlier: Item, source: str) -> Outcome:
+        """The outcome for a document that is an item already stored: that item, no alerts."""
+        return Outcome(replace(earlier, source=source, duplicate_of=earlier.id, dedup="url"), [])
 
     def deliver(self, alert: Alert) -> dict[str, str]:
         """Deliver ``alert`` to each of its channels in-process and record each outcome.

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     allow_private_addresses: bool = Field(
         False, description="Allow article links to private/loopback addresses (tests, demo)."
     )
+    fetch_connect_timeout: float = Field(10.0, gt=0, description="HTTP connect timeout per hop (seconds).")
+    fetch_total_timeout: float = Field(
+        30.0, gt=0, description="Overall deadline of one HTTP fetch, redirects and body included (seconds)."
+    )
 
     @field_validator("redis_url")
     @classmethod

@@ -1,0 +1,182 @@
+"""HTML extraction: page bytes -> :class:`~monitor.model.Article` (body, title, author, date, site, image).
+
+Steps for one page:
+
+1. decode with each charset candidate of :func:`monitor.charset.decode_candidates` in turn;
+   a page marked Arabic (``lang="ar"``, ``dir="rtl"``) whose *extracted* text is mostly
+   Latin-range letters was decoded with the wrong charset, and the next candidate is tried
+   (case 15, trafilatura#541);
+2. parse with lxml, read the declared language (``<html lang>``, ``og:locale``,
+   ``Content-Language``), cut teaser blocks from the tree (:mod:`monitor.boilerplate`);
+3. trafilatura with the URL given, strategies in order: default, ``favor_precision``,
+   ``favor_recall``; each body goes through :meth:`BoilerplateFilter.clean_text`. A body
+   shorter than :data:`MIN_BODY_CHARS` or still mostly boilerplate (``SUSPECT_SHARE``) is
+   *suspect* and the next strategy is tried;
+4. failing all, the entry's own content, then its summary (``extraction_source`` says which).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+import structlog
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+
+from monitor.boilerplate import SUSPECT_SHARE, BoilerplateFilter
+from monitor.charset import decode_candidates, decode_fallback, is_marked_arabic
+from monitor.errors import DocumentError
+from monitor.model import Article, Document, EntryInfo
+from monitor.textnorm import script_shares
+
+log = structlog.get_logger(__name__)
+
+#: A body shorter than this (characters) is not trusted: next strategy, or the entry's text.
+MIN_BODY_CHARS = 200
+#: trafilatura settings per strategy, in the order they are tried.
+STRATEGIES: tuple[tuple[str, dict[str, bool]], ...] = (
+    ("trafilatura", {}),
+    ("trafilatura-precision", {"favor_precision": True}),
+    ("trafilatura-recall", {"favor_recall": True}),
+)
+
+
+@dataclass(frozen=True)
+class _Body:
+    source: str
+    text: str
+    suspect: bool
+    meta: object | None = None
+
+
+def declared_language(tree: lxml_html.HtmlElement) -> str | None:
+    """The page's own language claim: ``<html lang>``, else ``og:locale``, else ``Content-Language``.
+
+    Returns the primary subtag lower-cased (``fr_FR`` -> ``fr``, ``ar-EG`` -> ``ar``) or None.
+    """
+    root = tree.getroottree().getroot()
+    values = [root.get("lang"), root.get("{http://www.w3.org/XML/1998/namespace}lang")]
+    values += root.xpath('//meta[@property="og:locale"]/@content')
+    values += root.xpath('//meta[translate(@http-equiv,"CONTENT-LANGUAGE","content-language")'
+                         '="content-language"]/@content')
+    for value in values:
+        if value and value.strip():
+            return value.strip().replace("_", "-").split("-")[0].lower() or None
+    return None
+
+
+def same_site(a: str | None, b: str | None) -> bool:
+    """True when both URLs have the same host once a leading ``www.`` is ignored."""
+    if not a or not b:
+        return False
+    ha, hb = (urlsplit(u).hostname or "" for u in (a, b))
+    return bool(ha) and ha.removeprefix("www.") == hb.removeprefix("www.")
+
+
+class HtmlExtractor:
+    """Extracts articles from HTML pages; the boilerplate phrase sets are built once in ``__init__``."""
+
+    def __init__(self) -> None:
+        self._filter = BoilerplateFilter()
+
+    def extract(self, doc: Document) -> Article:
+        """Decode, extract and clean one HTML document (see the module docstring).
+
+        Raises:
+            DocumentError: no charset gives parseable HTML and the entry has no text either.
+        """
+        arabic_page = is_marked_arabic(doc.content)
+        rejected: Article | None = None
+        for html, encoding, warnings in decode_candidates(doc.content, doc.content_type):
+            article = self.extract_html(html, doc.source, url=doc.url, entry=doc.entry)
+            article = replace(article, encoding=encoding, warnings=tuple(warnings) + article.warnings)
+            if arabic_page and not article.extraction_source.startswith("entry") and _mostly_latin(article):
+                log.warning("charset_rejected", source=doc.source, encoding=encoding,
+                            reason="page marked Arabic, extracted text mostly Latin-range letters")
+                rejected = rejected or article
+                continue
+            return article
+        if rejected is not None:
+            return replace(rejected, warnings=rejected.warnings + (
+                "page marked Arabic but every charset gives mostly Latin-range text",))
+        html, encoding, warnings = decode_fallback(doc.content, doc.content_type)
+        article = self.extract_html(html, doc.source, url=doc.url, entry=doc.entry)
+        return replace(article, encoding=encoding, warnings=tuple(warnings) + article.warnings)
+
+    def extract_html(self, html: str, source: str, url: str | None = None,
+                     entry: EntryInfo | None = None) -> Article:
+        """Extract body and metadata from decoded HTML; ``url`` is the page URL after redirects.
+
+        Raises:
+            DocumentError: no usable text by any strategy, nor in the entry.
+        """
+        entry = entry or EntryInfo()
+        tree = _parse(html, source)
+        declared = declared_language(tree) if tree is not None else None
+        if tree is not None:
+            self._filter.prune_teaser_blocks(tree, source)
+        bodies: list[_Body] = []
+        for name, kwargs in STRATEGIES if tree is not None else ():
+            bodies.append(self._run(tree, name, kwargs, source, url))
+            if not bodies[-1].suspect:
+                break
+        body = next((b for b in bodies if not b.suspect), None)
+        warnings: list[str] = []
+        if body is None:
+            body = self._entry_body(entry, source)
+        if body is None:
+            body = max(bodies, key=lambda b: len(b.text), default=None)
+            if body is None or not body.text:
+                raise DocumentError(source, "no article text could be extracted from the HTML")
+            warnings.append(f"suspect body ({body.source}): short or mostly boilerplate")
+            log.warning("extraction_suspect", source=source, strategy=body.source, chars=len(body.text))
+        meta = next((b.meta for b in bodies if b.meta is not None), None)
+        return _article(source, url, entry, body, meta, declared, tuple(warnings))
+
+    def _run(self, tree: lxml_html.HtmlElement, name: str, kwargs: dict[str, bool], source: str,
+             url: str | None) -> _Body:
+        meta = trafilatura.bare_extraction(copy.deepcopy(tree), url=url, with_metadata=True, **kwargs)
+        raw = (meta.text or "") if meta is not None else ""
+        text, _cuts = self._filter.clean_text(raw, source)
+        suspect = len(text) < MIN_BODY_CHARS or self._filter.boilerplate_share(text) >= SUSPECT_SHARE
+        return _Body(name, text, suspect, meta)
+
+    def _entry_body(self, entry: EntryInfo, source: str) -> _Body | None:
+        for name, value in (("entry-content", entry.content), ("entry-summary", entry.summary)):
+            text, _cuts = self._filter.clean_text((value or "").strip(), source)
+            if len(text) >= MIN_BODY_CHARS:
+                return _Body(name, text, False)
+        return None
+
+
+def _parse(html: str, source: str) -> lxml_html.HtmlElement | None:
+    try:
+        return lxml_html.document_fromstring(html)
+    except (etree.ParserError, ValueError) as exc:
+        log.warning("html_unparseable", source=source, error=str(exc))
+        return None
+
+
+def _mostly_latin(article: Article) -> bool:
+    """True when the article's letters are mostly Latin-range (U+0041-U+024F): mojibake of Arabic."""
+    _arabic, latin, letters = script_shares(f"{article.title}\n{article.text}")
+    return letters >= 20 and latin > 0.5
+
+
+def _article(source: str, url: str | None, entry: EntryInfo, body: _Body, meta: object | None,
+             declared: str | None, warnings: tuple[str, ...]) -> Article:
+    def field(name: str) -> str | None:
+        value = getattr(meta, name, None) if meta is not None else None
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    title = field("title") or entry.title or " ".join(body.text.split()[:12])
+    page_canonical = field("url")
+    canonical = page_canonical if page_canonical and (url is None or same_site(page_canonical, url)) else url
+    return Article(
+        source=source, title=title.strip(), text=body.text, url=url, canonical_url=canonical,
+        author=field("author"), date=field("date"), sitename=field("sitename"), image=field("image"),
+        declared_language=declared, extraction_source=body.source, warnings=warnings,
+    )
