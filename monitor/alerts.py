@@ -1,49 +1,86 @@
-"""Alert stage: alert rules -> alerts recorded in Redis -> delivery to channels.
+"""Alert stage: alert rules -> alerts recorded in Redis, once per rule and story.
 
 Record first, deliver second: :meth:`AlertRecorder.record` writes the alert (a record, its
-per-channel delivery state and an entry on the alerts stream) in one Lua script, and only
-when it is the first alert for this rule and story. Delivery (:class:`Notifier`) happens
-afterwards, in-process or as RQ jobs, and its outcome is written back per channel.
+per-channel delivery state, an entry on the alerts stream and, for digest rules, an entry on
+the rule's digest lists) in one Lua script, only for the first item of a story. A later item
+of the same story updates the record (outlet count, newest link, item ids) in another Lua
+script and is notified again only when the count reaches the rule's ``escalate_at_outlets``.
+Delivery (:mod:`monitor.notify`) happens afterwards, in-process or as RQ jobs, and its
+outcome is written back per channel.
+
+Alert record ``<prefix>:alert:<id>`` (hash): ``json`` (the alert as first recorded) plus the
+fields that change: ``outlets``, ``url``, ``item_ids`` (space-separated), ``updated_at``,
+``escalated_at``. Delivery state ``<prefix>:alert:<id>:delivery`` (hash): channel ->
+``pending`` | ``digest`` (waiting for the digest) | ``delivered`` | ``retrying: <reason>`` |
+``failed: <reason>`` (for good; ``monitor alerts retry`` sends it again).
 """
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 
-import apprise
 import redis
 import structlog
 
 from monitor.config import AlertRule, AlertsFile
-from monitor.errors import MonitorError
+from monitor.errors import DeliveryError
 from monitor.keys import Keys
 from monitor.model import Alert, Item
+from monitor.notify import LOG_CHANNEL, Notifier
+
+__all__ = ["LOG_CHANNEL", "AlertRecorder", "DeliveryError", "Notifier", "reason_for", "rule_matches"]
 
 log = structlog.get_logger(__name__)
 
-#: Channel URL that only writes a structured log line (no external service).
-LOG_CHANNEL = "log://"
-
-# KEYS[1] once-key (rule, story) ; KEYS[2] alert record ; KEYS[3] delivery hash ; KEYS[4] stream
-# ARGV[1] alert id ; ARGV[2] alert json ; ARGV[3] ttl ; ARGV[4] stream maxlen ; ARGV[5..] channels
-_RECORD = """
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[3]) then
-  return redis.call('GET', KEYS[1])
-end
-redis.call('HSET', KEYS[2], 'json', ARGV[2])
+# KEYS[1] once-key (rule, story) ; KEYS[2] alert record ; KEYS[3] delivery hash ; KEYS[4] stream ;
+# KEYS[5..] digest lists (digest rules only)
+# ARGV[1] alert id ; ARGV[2] alert json ; ARGV[3] ttl ; ARGV[4] stream maxlen ; ARGV[5] outlets ;
+# ARGV[6] url ; ARGV[7] item id ; ARGV[8] now ISO ; ARGV[9] now epoch ; ARGV[10] first state ; ARGV[11..] channels
+# Returns the existing alert id when the story already has an alert for this rule, else nil.
+_CREATE = """
+local existing = redis.call('GET', KEYS[1])
+if existing then return existing end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+redis.call('HSET', KEYS[2], 'json', ARGV[2], 'outlets', ARGV[5], 'url', ARGV[6], 'item_ids', ARGV[7],
+           'updated_at', ARGV[8])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
-for i = 5, #ARGV do redis.call('HSET', KEYS[3], ARGV[i], 'pending') end
+for i = 11, #ARGV do redis.call('HSET', KEYS[3], ARGV[i], ARGV[10]) end
 redis.call('EXPIRE', KEYS[3], ARGV[3])
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*', 'id', ARGV[1])
+for i = 5, #KEYS do
+  redis.call('RPUSH', KEYS[i], ARGV[9] .. ' ' .. ARGV[1])
+  redis.call('EXPIRE', KEYS[i], ARGV[3])
+end
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*', 'id', ARGV[1], 'event', 'new')
 return false
 """
 
-
-class DeliveryError(MonitorError):
-    """A channel did not accept the alert (transient: delivery is retried with back-off)."""
+# KEYS as _CREATE for the existing alert.
+# ARGV[1] alert id ; ARGV[2] outlets ; ARGV[3] url ; ARGV[4] item id ; ARGV[5] now ISO ; ARGV[6] now epoch ;
+# ARGV[7] escalate at N outlets (0: never) ; ARGV[8] stream maxlen ; ARGV[9] state ; ARGV[10..] channels
+# Returns 'gone' | 'same' (item already counted) | 'updated' | 'escalated' (notify again, exactly once).
+_UPDATE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] or redis.call('EXISTS', KEYS[2]) == 0 then return 'gone' end
+local ids = redis.call('HGET', KEYS[2], 'item_ids') or ''
+if string.find(' ' .. ids .. ' ', ' ' .. ARGV[4] .. ' ', 1, true) then return 'same' end
+local old = tonumber(redis.call('HGET', KEYS[2], 'outlets') or '1')
+local new = math.max(old, tonumber(ARGV[2]))
+redis.call('HSET', KEYS[2], 'outlets', new, 'item_ids', ids .. ' ' .. ARGV[4], 'updated_at', ARGV[5])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], 'url', ARGV[3]) end
+local at = tonumber(ARGV[7])
+if at > 0 and old < at and new >= at and not redis.call('HGET', KEYS[2], 'escalated_at') then
+  redis.call('HSET', KEYS[2], 'escalated_at', ARGV[5])
+  for i = 10, #ARGV do redis.call('HSET', KEYS[3], ARGV[i], ARGV[9]) end
+  for i = 5, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[6] .. ' ' .. ARGV[1]) end
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'id', ARGV[1], 'event', 'escalated')
+  return 'escalated'
+end
+return 'updated'
+"""
 
 
 def rule_matches(rule: AlertRule, item: Item, feed_tags: Iterable[str] = ()) -> bool:
@@ -80,11 +117,20 @@ def reason_for(rule: AlertRule, item: Item) -> str:
     return f"rule {rule.name}: " + "; ".join(parts)
 
 
+def _now() -> tuple[str, int]:
+    return datetime.now(UTC).isoformat(timespec="seconds"), int(time.time())
+
+
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class AlertRecorder:
     """Turns matching rules into recorded alerts, once per rule and story.
 
     Args:
         config: validated ``alerts.yaml``. ttl_seconds: alert retention (seconds).
+        stream_maxlen: approximate cap of the alerts stream.
     """
 
     def __init__(
@@ -95,59 +141,96 @@ class AlertRecorder:
         self._rules = config.rules
         self._ttl = ttl_seconds
         self._maxlen = stream_maxlen
-        self._record = connection.register_script(_RECORD)
+        self._create = connection.register_script(_CREATE)
+        self._update = connection.register_script(_UPDATE)
 
-    def record(self, item: Item, feed_tags: Iterable[str] = (), outlets: int = 1) -> list[Alert]:
-        """Record an alert for every rule ``item`` matches whose story has none yet.
+    @property
+    def rules(self) -> tuple[AlertRule, ...]:
+        """The alert rules, in config order."""
+        return self._rules
+
+    def record(
+        self, item: Item, feed_tags: Iterable[str] = (), outlets: int = 1, outlet: str | None = None
+    ) -> list[Alert]:
+        """Record or update the alert of every rule ``item`` matches.
+
+        Args:
+            outlets: distinct outlets of the item's story after storing the item.
+            outlet: the item's outlet (shown in the message).
 
         Returns:
-            the alerts recorded now (empty when the story was already alerted for each rule).
+            the alerts to notify now: new alerts, and alerts whose story just reached the rule's
+            ``escalate_at_outlets`` (``escalated_at`` set). Updates without escalation are not returned.
 
         Raises:
-            redis.RedisError: Redis is unreachable (nothing half-written: each alert is one script).
+            redis.RedisError: Redis is unreachable (nothing half-written: each step is one script).
         """
-        recorded = []
+        notify = []
         for rule in self._rules:
             if not rule_matches(rule, item, feed_tags):
                 continue
-            alert = Alert(
-                id=uuid.uuid4().hex,
-                rule=rule.name,
-                story_id=item.story_id,
-                item_id=item.id,
-                title=item.title,
-                url=item.url,
-                language=item.language,
-                topics={t: item.topics[t] for t in item.labels},
-                evidence={t: item.evidence.get(t, []) for t in item.labels},
-                countries=item.countries,
-                channels=list(rule.channels),
-                reason=reason_for(rule, item),
-                created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                outlets=outlets,
-            )
-            k = self._keys
-            existing = self._record(
-                keys=[k.alert_once(rule.name, item.story_id), k.alert(alert.id), k.alert_delivery(alert.id),
-                      k.alerts_stream()],
-                args=[alert.id, json.dumps(alert.to_dict(), ensure_ascii=False), self._ttl, self._maxlen,
-                      *alert.channels],
-            )
+            alert = self._new_alert(rule, item, outlets, outlet)
+            existing = self._create(keys=self._script_keys(rule, alert.id, item.story_id), args=self._create_args(alert, item))
             if existing is None:
                 log.info("alert_recorded", alert_id=alert.id, rule=rule.name, story_id=item.story_id,
-                         item_id=item.id, reason=alert.reason)
-                recorded.append(alert)
-            else:
-                log.info("alert_exists", rule=rule.name, story_id=item.story_id, item_id=item.id)
-        return recorded
+                         item_id=item.id, reason=alert.reason, mode=rule.mode)
+                notify.append(alert)
+                continue
+            escalated = self._update_existing(rule, _text(existing) or "", item, outlets)
+            if escalated is not None:
+                notify.append(escalated)
+        return notify
+
+    def _new_alert(self, rule: AlertRule, item: Item, outlets: int, outlet: str | None) -> Alert:
+        now, _ = _now()
+        return Alert(
+            id=uuid.uuid4().hex, rule=rule.name, story_id=item.story_id, item_id=item.id, title=item.title,
+            url=item.url, language=item.language, topics={t: item.topics[t] for t in item.labels},
+            evidence={t: item.evidence.get(t, []) for t in item.labels}, countries=item.countries,
+            channels=list(rule.channels), reason=reason_for(rule, item), created_at=now, outlets=outlets,
+            item_ids=[item.id], outlet=outlet, published=item.published, mode=rule.mode, updated_at=now,
+        )
+
+    def _script_keys(self, rule: AlertRule, alert_id: str, story_id: str) -> list[str]:
+        k = self._keys
+        digests = [k.digest(rule.name, ch) for ch in rule.channels] if rule.mode == "digest" else []
+        return [k.alert_once(rule.name, story_id), k.alert(alert_id), k.alert_delivery(alert_id), k.alerts_stream(),
+                *digests]
+
+    def _create_args(self, alert: Alert, item: Item) -> list[str | int]:
+        now, epoch = _now()
+        state = "digest" if alert.mode == "digest" else "pending"
+        return [alert.id, json.dumps(alert.to_dict(), ensure_ascii=False), self._ttl, self._maxlen, alert.outlets,
+                alert.url or "", item.id, now, epoch, state, *alert.channels]
+
+    def _update_existing(self, rule: AlertRule, alert_id: str, item: Item, outlets: int) -> Alert | None:
+        now, epoch = _now()
+        state = "digest" if rule.mode == "digest" else "pending"
+        keys = self._script_keys(rule, alert_id, item.story_id)
+        result = _text(self._update(keys=keys, args=[
+            alert_id, outlets, item.url or "", item.id, now, epoch, rule.escalate_at_outlets or 0, self._maxlen,
+            state, *rule.channels]))
+        log.info("alert_updated", alert_id=alert_id, rule=rule.name, story_id=item.story_id, item_id=item.id,
+                 outlets=outlets, result=result)
+        return self.get(alert_id) if result == "escalated" else None
 
     def get(self, alert_id: str) -> Alert | None:
-        """Load an alert by id; None when unknown or expired."""
-        raw = self._r.hget(self._keys.alert(alert_id), "json")
-        return Alert.from_dict(json.loads(raw)) if raw else None
+        """Load an alert by id with its current outlets, newest link and item ids; None when unknown."""
+        raw = {_text(k): _text(v) for k, v in self._r.hgetall(self._keys.alert(alert_id)).items()}
+        if not raw.get("json"):
+            return None
+        alert = Alert.from_dict(json.loads(raw["json"]))
+        return replace(
+            alert,
+            outlets=int(raw.get("outlets") or alert.outlets),
+            url=raw.get("url") or alert.url,
+            item_ids=(raw.get("item_ids") or "").split() or alert.item_ids,
+            updated_at=raw.get("updated_at") or alert.updated_at,
+            escalated_at=raw.get("escalated_at") or None,
+        )
 
     def set_delivery(self, alert_id: str, channel: str, state: str) -> None:
-        """Record a channel's delivery state: ``pending``, ``delivered`` or ``failed: <reason>``."""
+        """Record a channel's delivery state (see the module docstring for the values)."""
         self._r.hset(self._keys.alert_delivery(alert_id), channel, state)
 
     def deliveries(self, alert_id: str) -> dict[str, str]:
@@ -155,56 +238,18 @@ class AlertRecorder:
         raw = self._r.hgetall(self._keys.alert_delivery(alert_id))
         return {k.decode(): v.decode() for k, v in raw.items()}
 
-
-def render_text(alert: Alert) -> tuple[str, str]:
-    """Default plain-text message for ``alert``: (title, body). Arabic text is passed through intact."""
-    topics = ", ".join(f"{t} {s:.1f}" for t, s in alert.topics.items())
-    title = f"[{topics}] {alert.title}"
-    terms = "; ".join(
-        f"{topic}: " + ", ".join(f"{ev.term} ×{ev.count}" for ev in evs[:6]) for topic, evs in alert.evidence.items()
-    )
-    lines = [
-        alert.title,
-        f"Language: {alert.language} · Outlets: {alert.outlets} · {alert.created_at}",
-        f"Topics: {topics}",
-        f"Why: {terms}",
-    ]
-    if alert.countries:
-        lines.append("Countries: " + ", ".join(alert.countries))
-    if alert.url:
-        lines.append(alert.url)
-    return title, "\n".join(lines)
-
-
-class Notifier:
-    """Delivers alerts to the channels of ``alerts.yaml`` through Apprise.
-
-    Args:
-        channels: channel name -> Apprise URL (or ``log://``).
-        timeout: seconds allowed per delivery attempt (Apprise's per-service ``rto``/``cto``).
-    """
-
-    def __init__(self, channels: dict[str, str], timeout: float = 10.0) -> None:
-        self._channels = channels
-        self._timeout = timeout
-
-    def deliver(self, alert: Alert, channel: str) -> None:
-        """Send ``alert`` to one channel.
-
-        Raises:
-            DeliveryError: unknown channel, invalid URL, or the service did not accept it
-                (a non-2xx answer counts as a failure).
-        """
-        url = self._channels.get(channel)
-        if url is None:
-            raise DeliveryError(f"channel {channel!r} is not defined in alerts.yaml")
-        title, body = render_text(alert)
-        if url == LOG_CHANNEL:
-            log.warning("alert", channel=channel, alert_id=alert.id, rule=alert.rule, title=alert.title,
-                        reason=alert.reason, url=alert.url, countries=list(alert.countries))
-            return
-        sender = apprise.Apprise()
-        if not sender.add(url):
-            raise DeliveryError(f"channel {channel!r}: invalid Apprise URL")
-        if not sender.notify(title=title, body=body):
-            raise DeliveryError(f"channel {channel!r}: the service did not accept the alert")
+    def recent(self, limit: int) -> list[Alert]:
+        """The ``limit`` most recently recorded or escalated alerts, newest first (from the stream)."""
+        seen: list[str] = []
+        last = "+"
+        while len(seen) < limit:
+            batch = self._r.xrevrange(self._keys.alerts_stream(), max=last, count=limit * 2)
+            for entry_id, fields in batch:
+                alert_id = _text(fields.get(b"id"))
+                if alert_id and alert_id not in seen:
+                    seen.append(alert_id)
+            if len(batch) < limit * 2:
+                break
+            last = "(" + _text(batch[-1][0])  # type: ignore[operator]
+        alerts = (self.get(a) for a in seen[:limit])
+        return [a for a in alerts if a is not None]

@@ -152,12 +152,13 @@ def _replay_queued(settings, connection, docs, as_json: bool, wait: bool, timeou
 def worker(
     burst: Annotated[bool, typer.Option(help="Quit when the queues are empty.")] = False,
     queues: Annotated[str, typer.Option(help="Comma-separated queues to serve, in priority order.")] = "alerts,entries,polls",
+    name: Annotated[str | None, typer.Option(help="Worker name in Redis (default: RQ's unique id).")] = None,
 ) -> None:
     """Run one RQ worker on the project's queues (the stages are built once, before forking)."""
-    from rq import Worker
     from rq.serializers import JSONSerializer
 
     from monitor.keys import Keys
+    from monitor.rqworker import MonitorWorker
     from workers import context
 
     settings, config = setup(sys.stdout)
@@ -169,10 +170,29 @@ def worker(
     except ValueError as exc:
         typer.echo(f"error: --queues: {exc}", err=True)
         raise typer.Exit(EXIT_CONFIG) from exc
-    w = Worker(names, connection=connection, serializer=JSONSerializer)
+    w = MonitorWorker(names, connection=connection, serializer=JSONSerializer, keys=keys, name=name,
+                      maintenance_interval=settings.maintenance_interval)
     w.work(burst=burst, with_scheduler=True, logging_level=settings.log_level.upper())
+
+
+from monitor.cli_service import register as _register_service  # noqa: E402
+
+_register_service(app)
+
+
+from monitor.cli_alerts import alerts_app, serve  # noqa: E402 (subcommands register after the app exists)
+
+app.add_typer(alerts_app, name="alerts")
+app.command("serve")(serve)
 
 
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+from monitor.cli_feeds import feeds_app  # noqa: E402
+from monitor.cli_scheduler import scheduler_command  # noqa: E402
+
+app.add_typer(feeds_app, name="feeds")
+app.command("scheduler")(scheduler_command)

@@ -29,9 +29,9 @@ class FeedConfig(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     url: str
     title: str | None = None
-    interval: int = Field(900, ge=30)
-    min_interval: int = Field(300, ge=30)
-    max_interval: int = Field(6 * 3600, ge=60)
+    interval: int = Field(900, ge=1)
+    min_interval: int = Field(300, ge=1)
+    max_interval: int = Field(6 * 3600, ge=1)
     adaptive: bool = True
     tags: tuple[str, ...] = ()
     language: str | None = None
@@ -45,6 +45,13 @@ class FeedConfig(_Strict):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value
+
+
+    @model_validator(mode="after")
+    def _bounds(self) -> FeedConfig:
+        if self.min_interval > self.max_interval:
+            raise ValueError(f"min_interval {self.min_interval} is above max_interval {self.max_interval}")
+        return self
 
 
 class FeedsFile(_Strict):
@@ -101,7 +108,14 @@ class TopicsFile(_Strict):
 
 # alerts.yaml ----------------------------------------------------------------------
 class AlertRule(_Strict):
-    """An alert rule: which items fire it and where the alert goes."""
+    """An alert rule: which items fire it and where the alert goes.
+
+    ``topics`` with ``match`` any/all; ``min_score``: lowest topic score that counts;
+    ``languages``/``countries``/``feeds``/``tags``: optional filters (any of the listed values);
+    ``exclude_topics``: items labelled with one of these never fire; ``mode``: ``immediate`` (one
+    message per alert) or ``digest`` (one message per channel every ``digest_minutes`` minutes);
+    ``escalate_at_outlets``: notify once more when this many distinct outlets carry the story.
+    """
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     topics: tuple[str, ...] = ()
@@ -114,17 +128,45 @@ class AlertRule(_Strict):
     exclude_topics: tuple[str, ...] = ()
     channels: tuple[str, ...] = ("log",)
     mode: Literal["immediate", "digest"] = "immediate"
-    digest_minutes: int = Field(60, ge=1)
+    digest_minutes: float = Field(60, gt=0)
     escalate_at_outlets: int | None = Field(None, ge=2)
+
+    @property
+    def digest_seconds(self) -> int:
+        """The digest window in whole seconds (at least 1)."""
+        return max(1, round(self.digest_minutes * 60))
 
 
 class AlertsFile(_Strict):
+    """``alerts.yaml``: channels (name -> Apprise URL or ``log://``), alert rules, template files.
+
+    ``template`` / ``markdown_template``: paths (relative to the config folder) of files that
+    replace the default plain-text / Markdown message (see :mod:`monitor.alert_render`).
+    """
+
     channels: dict[str, str] = Field(default_factory=lambda: {"log": "log://"})
     rules: tuple[AlertRule, ...] = ()
     template: str | None = None
+    markdown_template: str | None = None
+
+    @field_validator("channels")
+    @classmethod
+    def _apprise_urls(cls, channels: dict[str, str]) -> dict[str, str]:
+        import apprise
+
+        for name, url in channels.items():
+            if url != "log://" and apprise.Apprise.instantiate(url) is None:
+                raise ValueError(
+                    f"channel {name!r}: not a valid Apprise URL (see https://github.com/caronc/apprise/wiki)"
+                )
+        return channels
 
     @model_validator(mode="after")
     def _channels_exist(self) -> AlertsFile:
+        names = [rule.name for rule in self.rules]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"rule name {name!r} is used twice")
         for i, rule in enumerate(self.rules):
             for ch in rule.channels:
                 if ch not in self.channels:
@@ -230,4 +272,7 @@ class Config:
                         f"{alerts_path}: rules[{i}] ({rule.name}): unknown topic {topic!r}; "
                         f"known: {', '.join(topics.topics)}"
                     )
+        from monitor.alert_render import load_templates
+
+        load_templates(alerts, directory, alerts_path)  # a bad template file is a config error now
         return cls(directory=directory, feeds=feeds, topics=topics, alerts=alerts)

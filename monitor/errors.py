@@ -78,3 +78,11 @@ class NotAFeedError(PermanentFetchError):
     def __init__(self, url: str, reason: str, feed_link: str | None = None) -> None:
         super().__init__(url, reason)
         self.feed_link = feed_link
+
+
+class DeliveryError(MonitorError):
+    """A channel did not accept an alert (non-2xx answer, timeout, refused connection, bad URL).
+
+    Transient from the caller's view: delivery jobs are retried with back-off; the message
+    names the channel and the reason.
+    """

@@ -73,7 +73,12 @@ class Keys:
         return self._k("alert", alert_id, "delivery")
 
     def digest(self, rule: str, channel: str) -> str:
+        """List of ``"<epoch seconds> <alert id>"`` waiting for the next digest of rule and channel."""
         return self._k("digest", rule, channel)
+
+    def digest_scheduled(self, rule: str, channel: str) -> str:
+        """Marker: a flush job is scheduled for the digest of rule and channel."""
+        return self._k("digest-scheduled", rule, channel)
 
     # feeds -----------------------------------------------------------------
     def feed_state(self, feed_id: str) -> str:
@@ -89,7 +94,29 @@ class Keys:
         return self._k("scheduler", "leader")
 
     def host_limit(self, host: str) -> str:
+        """Sorted set of the requests in flight to ``host`` (member: token, score: lease expiry)."""
         return self._k("host", host)
+
+    def host_last_start(self, host: str) -> str:
+        """Epoch seconds of the last request started to ``host`` (rate of starts)."""
+        return self._k("host", host, "last-start")
+
+    def host_backoff(self, host: str) -> str:
+        """Epoch seconds until which ``host`` asked us (429) to stay away."""
+        return self._k("host", host, "backoff")
+
+    def feed_poll_lock(self, feed_id: str) -> str:
+        """Held while one poll of ``feed_id`` runs, so two polls of one feed never overlap."""
+        return self._k("feed", feed_id, "polling")
+
+    def scheduler_feeds(self) -> str:
+        """Hash feed id -> JSON of the schedule the scheduler applies (for ``feeds list``)."""
+        return self._k("scheduler", "feeds")
+
+    # service: metrics counters, supervisor heartbeat ----------------------------
+    def metrics(self) -> str:
+        """Hash of counters and histogram buckets shared by every process (``monitor/metrics.py``)."""
+        return self._k("metrics")
 
     def pattern(self) -> str:
         """Glob matching every key of this prefix (for clean-up in tests and tools)."""

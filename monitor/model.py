@@ -200,9 +200,16 @@ class Item:
 class Alert:
     """An alert: one rule matched one story. Recorded before any delivery is tried.
 
+    The first item of the story fixes the headline, topics and evidence; later items of the
+    same story update ``outlets``, ``url`` (the newest link), ``item_ids`` and ``updated_at``.
+
     Attributes:
         id: alert id. rule: the alert rule's name. channels: channel names to deliver to.
         reason: one human sentence saying why it fired (topics, scores, terms).
+        outlets: distinct outlets carrying the story. item_ids: items of the story seen by this rule.
+        outlet: outlet of the first item. published: its publication time (UTC ISO 8601) if known.
+        mode: ``immediate`` or ``digest`` (from the rule). created_at/updated_at: UTC ISO 8601.
+        escalated_at: when the outlet count reached the rule's ``escalate_at_outlets`` (None: not yet).
     """
 
     id: str
@@ -219,6 +226,12 @@ class Alert:
     reason: str
     created_at: str
     outlets: int = 1
+    item_ids: list[str] = field(default_factory=list)
+    outlet: str | None = None
+    published: str | None = None
+    mode: str = "immediate"
+    updated_at: str = ""
+    escalated_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _asdict(self)

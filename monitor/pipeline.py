@@ -14,17 +14,21 @@ from typing import Any
 import redis
 import structlog
 
-from monitor.alerts import AlertRecorder, Notifier
+from monitor.alert_render import load_templates
+from monitor.alerts import AlertRecorder
 from monitor.classify import Classifier, load_countries
 from monitor.config import Config
 from monitor.dedup import Deduplicator, canonical_url
+from monitor.digest import DigestStore
+from monitor.errors import DeliveryError
 from monitor.extract import extract
 from monitor.extract_html import HtmlExtractor
 from monitor.keys import Keys
 from monitor.language import LanguageDetector
 from monitor.model import Alert, Document, Item
+from monitor.notify import Notifier
 from monitor.settings import Settings
-from monitor.store import ItemStore
+from monitor.store import ItemStore, outlet_of
 
 log = structlog.get_logger(__name__)
 
@@ -66,7 +70,10 @@ class Pipeline:
         self.alerts = AlertRecorder(
             connection, keys, config.alerts, settings.alert_retention_days * 86400, settings.stream_maxlen
         )
-        self.notifier = Notifier(config.alerts.channels)
+        self.notifier = Notifier(
+            config.alerts.channels, load_templates(config.alerts, config.directory), settings.alert_timeout
+        )
+        self.digests = DigestStore(connection, keys)
         self._feed_tags = {f.id: f.tags for f in config.feeds.feeds}
 
     def process(self, doc: Document) -> Outcome:
@@ -123,7 +130,7 @@ class Pipeline:
         )
         outlets = self.items.save(item)
         tags = self._feed_tags.get(entry.feed_id or "", ())
-        alerts = self.alerts.record(item, tags, outlets)
+        alerts = self.alerts.record(item, tags, outlets, outlet_of(item))
         log.info("item_processed", source=doc.source, item_id=item.id, story_id=item.story_id,
                  language=item.language, labels=item.labels, dedup=item.dedup, alerts=[a.rule for a in alerts])
         return Outcome(item, alerts)
@@ -132,20 +139,80 @@ class Pipeline:
         """The outcome for a document that is an item already stored: that item, no alerts."""
         return Outcome(replace(earlier, source=source, duplicate_of=earlier.id, dedup="url"), [])
 
-    def deliver(self, alert: Alert) -> dict[str, str]:
-        """Deliver ``alert`` to each of its channels in-process and record each outcome.
+    def deliver(self, alert: Alert, channels: list[str] | None = None) -> dict[str, str]:
+        """Deliver ``alert`` to each of its channels (or ``channels``) in-process; record each outcome.
+
+        Alerts of a digest rule are not sent here: they wait for :meth:`flush_digests`.
 
         Returns:
-            channel -> ``delivered`` or ``failed: <reason>``. Never raises for a channel failure.
+            channel -> ``delivered``, ``digest`` or ``failed: <reason>``. Never raises for a channel failure.
         """
+        if alert.mode == "digest" and channels is None:
+            return {channel: "digest" for channel in alert.channels}
         states = {}
-        for channel in alert.channels:
+        for channel in channels or alert.channels:
             try:
-                self.notifier.deliver(alert, channel)
+                self.deliver_one(alert, channel)
                 state = "delivered"
             except Exception as exc:  # one channel's failure must not stop the others
                 state = f"failed: {exc}"
+                self.alerts.set_delivery(alert.id, channel, state)
                 log.error("alert_delivery_failed", alert_id=alert.id, channel=channel, error=str(exc))
-            self.alerts.set_delivery(alert.id, channel, state)
             states[channel] = state
         return states
+
+    def deliver_one(self, alert: Alert, channel: str) -> None:
+        """Send ``alert`` to ``channel`` and record ``delivered``.
+
+        Raises:
+            DeliveryError: the channel did not take it (the caller records the failure or retries).
+        """
+        self.notifier.deliver(alert, channel)
+        self.alerts.set_delivery(alert.id, channel, "delivered")
+        log.info("alert_delivered", alert_id=alert.id, channel=channel, rule=alert.rule)
+
+    def send_digest(self, rule: str, channel: str, alert_ids: list[str]) -> int:
+        """Send the alerts ``alert_ids`` of ``rule`` as one digest message to ``channel``.
+
+        Returns:
+            how many alerts the message held (expired alerts are skipped).
+
+        Raises:
+            DeliveryError: the channel did not take it.
+        """
+        alerts = [a for a in (self.alerts.get(i) for i in alert_ids) if a is not None]
+        if not alerts:
+            return 0
+        self.notifier.deliver_digest(rule, alerts, channel)
+        for alert in alerts:
+            self.alerts.set_delivery(alert.id, channel, "delivered")
+        log.info("alert_digest_delivered", rule=rule, channel=channel, alerts=len(alerts))
+        return len(alerts)
+
+    def flush_digests(self, force: bool = False) -> list[dict[str, Any]]:
+        """Send every digest whose window has closed (all of them with ``force``), in-process.
+
+        A channel that fails marks its alerts ``failed: <reason>`` (``monitor alerts retry`` resends).
+
+        Returns:
+            one ``{"rule", "channel", "alerts", "state"}`` per digest message tried.
+        """
+        results = []
+        for rule in self.alerts.rules:
+            if rule.mode != "digest":
+                continue
+            for channel in rule.channels:
+                taken = self.digests.take(rule.name, channel, rule.digest_seconds, force)
+                if not taken.alert_ids:
+                    continue
+                try:
+                    self.send_digest(rule.name, channel, taken.alert_ids)
+                    state = "delivered"
+                except DeliveryError as exc:
+                    state = f"failed: {exc}"
+                    for alert_id in taken.alert_ids:
+                        self.alerts.set_delivery(alert_id, channel, state)
+                    log.error("alert_digest_failed", rule=rule.name, channel=channel, error=str(exc))
+                results.append({"rule": rule.name, "channel": channel, "alerts": len(taken.alert_ids),
+                                "state": state})
+        return results

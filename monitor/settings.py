@@ -42,6 +42,35 @@ class Settings(BaseSettings):
     alert_retention_days: int = Field(180, gt=0, description="How long alert records live (days).")
     stream_maxlen: int = Field(100_000, gt=0, description="Approximate cap of the items/alerts streams.")
     job_timeout: int = Field(180, gt=0, description="RQ job timeout for processing one entry (seconds).")
+    poll_job_timeout: int = Field(
+        90, gt=0, description="RQ job timeout for one feed poll (seconds); must exceed the HTTP deadline."
+    )
+    seen_retention_days: int = Field(
+        90, gt=0, description="How long an entry key stays in a feed's seen-set after it was last in the feed (days)."
+    )
+    max_backoff: int = Field(86400, gt=0, description="Cap of a failing feed's exponential back-off (seconds).")
+    host_max_concurrent: int = Field(2, gt=0, description="Requests in flight at once to one host (registrable domain).")
+    host_min_start_interval: float = Field(
+        1.0, ge=0, description="Least time between two request starts to one host (seconds)."
+    )
+    host_wait_max: float = Field(
+        30.0, ge=0, description="How long a poll waits for its host's limits before giving up its slot (seconds)."
+    )
+    scheduler_leader_ttl: float = Field(
+        30.0, gt=0, description="Lifetime of the scheduler leader lock, renewed at a third of it (seconds)."
+    )
+    alert_timeout: float = Field(
+        10.0, gt=0, description="Connect and read timeout of one alert delivery attempt, per channel (seconds)."
+    )
+    alert_retry_intervals: list[int] = Field(
+        [10, 30, 60, 300, 900, 3600],
+        min_length=1,
+        description="Back-off between delivery retries of one alert to one channel, as a JSON list (seconds);"
+        " its length is the number of retries.",
+    )
+    alert_feed_size: int = Field(50, gt=0, description="How many recent alerts /alerts.atom and /alerts.json list.")
+    http_host: str = Field("127.0.0.1", description="Address the HTTP server (alerts feed) listens on.")
+    http_port: int = Field(8787, ge=0, le=65535, description="Port of the HTTP server (0: any free port).")
     allow_private_addresses: bool = Field(
         False, description="Allow article links to private/loopback addresses (tests, demo)."
     )
@@ -49,6 +78,17 @@ class Settings(BaseSettings):
     fetch_total_timeout: float = Field(
         30.0, gt=0, description="Overall deadline of one HTTP fetch, redirects and body included (seconds)."
     )
+    stop_grace_seconds: float = Field(
+        30.0, gt=0, description="monitor run: seconds a stop waits for jobs in hand before handing them back."
+    )
+    maintenance_interval: int = Field(
+        60, ge=5, description="Seconds between a worker's registry clean-ups (abandoned-job detection)."
+    )
+
+    @property
+    def redis_url_is_default(self) -> bool:
+        """True when MONITOR_REDIS_URL was not given (``monitor run``/``demo`` may then embed a Redis)."""
+        return "redis_url" not in self.model_fields_set
 
     @field_validator("redis_url")
     @classmethod

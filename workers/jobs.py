@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import timedelta
 from typing import Any
 
 import redis
 import structlog
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
+from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from monitor.keys import Keys
@@ -24,7 +26,6 @@ from workers import context
 log = structlog.get_logger(__name__)
 
 DOCUMENT_TTL = 7 * 86400  #: how long a staged document waits for a worker (seconds)
-DELIVERY_RETRY = Retry(max=6, interval=[10, 30, 60, 300, 900, 3600])  #: back-off for channels (seconds)
 
 
 def queue(connection: redis.Redis, keys: Keys, name: str) -> Queue:
@@ -92,20 +93,69 @@ def process_document(doc_id: str) -> dict[str, Any]:
     return outcome.to_json()
 
 
+def delivery_retry(pipeline: Pipeline) -> Retry:
+    """Back-off of one channel's delivery: ``MONITOR_ALERT_RETRY_INTERVALS`` (seconds), one retry per entry."""
+    intervals = list(pipeline.settings.alert_retry_intervals)
+    return Retry(max=len(intervals), interval=intervals)
+
+
+def _delivery_options(pipeline: Pipeline) -> dict[str, Any]:
+    return {
+        "job_timeout": int(pipeline.settings.alert_timeout * 3) + 30,
+        "result_ttl": 86400,
+        "failure_ttl": 30 * 86400,
+        "retry": delivery_retry(pipeline),
+        "on_failure": Callback(delivery_failed),
+    }
+
+
 def enqueue_deliveries(pipeline: Pipeline, alerts: list[Alert]) -> None:
-    """Enqueue one :func:`deliver_alert` job per alert and channel on the ``alerts`` queue."""
+    """Enqueue one :func:`deliver_alert` job per alert and channel on the ``alerts`` queue.
+
+    Separate jobs per channel: a slow or dead channel only delays its own job. Alerts of a
+    digest rule are not sent one by one: the first of a digest window schedules
+    :func:`flush_digest` for when the window closes (``digest_minutes``).
+    """
     alerts_q = queue(pipeline.connection, pipeline.keys, "alerts")
     for alert in alerts:
-        for channel in alert.channels:
-            alerts_q.enqueue(
-                deliver_alert, alert.id, channel,
-                job_timeout=60, result_ttl=86400, failure_ttl=30 * 86400, retry=DELIVERY_RETRY,
-                description=f"deliver alert {alert.id} to {channel}",
+        if alert.mode == "digest":
+            _schedule_digests(pipeline, alerts_q, alert)
+            continue
+        enqueue_delivery(pipeline, alert, alert.channels, alerts_q)
+
+
+def enqueue_delivery(pipeline: Pipeline, alert: Alert, channels: list[str], alerts_q: Queue | None = None) -> list[str]:
+    """Enqueue :func:`deliver_alert` for ``alert`` on each of ``channels``; return the job ids."""
+    alerts_q = alerts_q or queue(pipeline.connection, pipeline.keys, "alerts")
+    job_ids = []
+    for channel in channels:
+        pipeline.alerts.set_delivery(alert.id, channel, "pending")
+        job = alerts_q.enqueue(
+            deliver_alert, alert.id, channel, description=f"deliver alert {alert.id} to {channel}",
+            **_delivery_options(pipeline),
+        )
+        job_ids.append(str(job.id))
+    return job_ids
+
+
+def _schedule_digests(pipeline: Pipeline, alerts_q: Queue, alert: Alert) -> None:
+    rule = next((r for r in pipeline.alerts.rules if r.name == alert.rule), None)
+    period = rule.digest_seconds if rule else 3600
+    for channel in alert.channels:
+        if pipeline.digests.claim_schedule(alert.rule, channel, period):
+            alerts_q.enqueue_in(
+                timedelta(seconds=period), flush_digest, alert.rule, channel,
+                job_timeout=60, result_ttl=86400, failure_ttl=30 * 86400, retry=Retry(max=3, interval=[10, 60, 300]),
+                description=f"flush digest {alert.rule} to {channel}",
             )
+            log.info("digest_scheduled", rule=alert.rule, channel=channel, seconds=period)
 
 
 def deliver_alert(alert_id: str, channel: str) -> str:
     """Deliver one recorded alert to one channel; raises so that RQ retries with back-off.
+
+    The failure callback (:func:`delivery_failed`) records ``retrying: ...`` or, after the
+    last retry, ``failed: ...`` on the alert.
 
     Raises:
         LookupError: the alert record is gone. DeliveryError: the channel refused it.
@@ -114,10 +164,58 @@ def deliver_alert(alert_id: str, channel: str) -> str:
     alert = pipeline.alerts.get(alert_id)
     if alert is None:
         raise LookupError(f"alert {alert_id} not found")
-    try:
-        pipeline.notifier.deliver(alert, channel)
-    except Exception as exc:
-        pipeline.alerts.set_delivery(alert_id, channel, f"failed: {exc}")
-        raise
-    pipeline.alerts.set_delivery(alert_id, channel, "delivered")
+    pipeline.deliver_one(alert, channel)
     return "delivered"
+
+
+def flush_digest(rule: str, channel: str) -> int:
+    """Close the digest window of ``rule``/``channel``: enqueue :func:`deliver_digest` for its alerts.
+
+    Returns:
+        how many alerts the digest holds (0 when the window is still open; then this job is
+        scheduled again for when it closes).
+    """
+    pipeline = context.get()
+    config = next((r for r in pipeline.alerts.rules if r.name == rule), None)
+    if config is None:
+        raise LookupError(f"alert rule {rule!r} is no longer in alerts.yaml")
+    taken = pipeline.digests.take(rule, channel, config.digest_seconds)
+    alerts_q = queue(pipeline.connection, pipeline.keys, "alerts")
+    if taken.wait_seconds:
+        alerts_q.enqueue_in(
+            timedelta(seconds=taken.wait_seconds), flush_digest, rule, channel,
+            job_timeout=60, result_ttl=86400, failure_ttl=30 * 86400, retry=Retry(max=3, interval=[10, 60, 300]),
+        )
+        return 0
+    if taken.alert_ids:
+        alerts_q.enqueue(deliver_digest, rule, channel, taken.alert_ids,
+                         description=f"deliver digest {rule} to {channel}", **_delivery_options(pipeline))
+    return len(taken.alert_ids)
+
+
+def deliver_digest(rule: str, channel: str, alert_ids: list[str]) -> int:
+    """Send one digest message of ``alert_ids`` to ``channel``; raises so that RQ retries.
+
+    Raises:
+        DeliveryError: the channel refused it.
+    """
+    return context.get().send_digest(rule, channel, alert_ids)
+
+
+def delivery_failed(job: Job, connection: redis.Redis, exc_type: type, exc: BaseException, tb: Any) -> None:
+    """RQ failure callback of delivery jobs: record the failure on the alert(s), per channel.
+
+    ``retrying: <reason>`` while retries are left, ``failed: <reason>`` after the last one
+    (the alert then stays listed as undelivered until ``monitor alerts retry``).
+    """
+    pipeline = context.get()
+    args = list(job.args)
+    channel = args[1]
+    alert_ids = args[2] if job.func_name.endswith("deliver_digest") else [args[0]]
+    if job.should_retry:
+        state = f"retrying: {exc} ({job.retries_left} left)"
+    else:
+        state = f"failed: {exc}"
+    for alert_id in alert_ids:
+        pipeline.alerts.set_delivery(alert_id, channel, state)
+    log.warning("alert_delivery_failed", job_id=job.id, channel=channel, alert_ids=alert_ids, state=state)

@@ -1,0 +1,161 @@
+"""``monitor alerts …`` (list, show, retry, flush-digests) and ``monitor serve`` (alerts feed over HTTP).
+
+``--json`` prints data only on stdout: JSON Lines for ``list``, one object for ``show``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Annotated, Any
+
+import typer
+
+from monitor.cli import EXIT_FAILED_INPUTS, connect_or_exit, setup
+
+alerts_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Recorded alerts and their delivery.")
+
+
+def _recorder():  # type: ignore[no-untyped-def]
+    from monitor.alerts import AlertRecorder
+    from monitor.keys import Keys
+
+    settings, config = setup()
+    connection = connect_or_exit(settings)
+    recorder = AlertRecorder(connection, Keys(settings.key_prefix), config.alerts,
+                             settings.alert_retention_days * 86400, settings.stream_maxlen)
+    return settings, config, connection, recorder
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _states(deliveries: dict[str, str]) -> str:
+    return ", ".join(f"{ch}: {state}" for ch, state in deliveries.items()) or "-"
+
+
+@alerts_app.command("list")
+def list_alerts(
+    limit: Annotated[int, typer.Option(help="How many recent alerts.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per alert on stdout.")] = False,
+) -> None:
+    """Recent alerts, newest first, with the delivery state of each channel."""
+    from monitor.alert_feed import alert_view
+
+    _, _, _, recorder = _recorder()
+    for alert in recorder.recent(limit):
+        view = alert_view(alert, recorder.deliveries(alert.id))
+        if as_json:
+            _print_json(view)
+        else:
+            typer.echo(f"{alert.id}  {alert.created_at}  [{view['delivery']}] {alert.rule}: {alert.title}"
+                       f"  ({alert.outlets} outlet{'s' if alert.outlets != 1 else ''}; {_states(view['deliveries'])})")
+
+
+@alerts_app.command("show")
+def show_alert(
+    alert_id: Annotated[str, typer.Argument(help="Alert id (from `monitor alerts list`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="The alert as one JSON object on stdout.")] = False,
+) -> None:
+    """One alert with its evidence (terms per topic), countries, outlets and delivery state."""
+    from monitor.alert_feed import alert_view
+
+    _, _, _, recorder = _recorder()
+    alert = recorder.get(alert_id)
+    if alert is None:
+        typer.echo(f"error: alert {alert_id} not found (unknown or expired)", err=True)
+        raise typer.Exit(EXIT_FAILED_INPUTS)
+    view = alert_view(alert, recorder.deliveries(alert.id))
+    if as_json:
+        _print_json(view)
+        return
+    typer.echo(alert.title)
+    typer.echo(f"rule: {alert.rule} · mode: {alert.mode} · language: {alert.language} · created: {alert.created_at}")
+    typer.echo(f"outlets: {alert.outlets} (first: {alert.outlet or '-'}) · items: {', '.join(alert.item_ids)}")
+    if alert.escalated_at:
+        typer.echo(f"escalated: {alert.escalated_at}")
+    typer.echo(f"why: {alert.reason}")
+    for topic, evidence in alert.evidence.items():
+        typer.echo(f"  {topic} {alert.topics.get(topic, 0):.1f}")
+        for ev in evidence:
+            typer.echo(f"    {ev.term} ×{ev.count} ({ev.where}, weight {ev.weight:g})")
+    if alert.countries:
+        typer.echo("countries: " + ", ".join(f"{c} ×{n}" for c, n in alert.countries.items()))
+    typer.echo(f"link: {alert.url or '-'}")
+    typer.echo(f"delivery: {_states(view['deliveries'])}")
+
+
+@alerts_app.command("retry")
+def retry_alert(
+    alert_id: Annotated[str, typer.Argument(help="Alert id.")],
+    channel: Annotated[list[str] | None, typer.Option(help="Only this channel (repeatable).")] = None,
+    inline: Annotated[bool, typer.Option(help="Send now in this process instead of enqueueing RQ jobs.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The outcome as one JSON object on stdout.")] = False,
+) -> None:
+    """Send an alert again: to its channels that were not delivered (all of them if none failed)."""
+    from monitor.pipeline import Pipeline
+
+    settings, config = setup()
+    pipeline = Pipeline(settings, config, connect_or_exit(settings))
+    alert = pipeline.alerts.get(alert_id)
+    if alert is None:
+        typer.echo(f"error: alert {alert_id} not found (unknown or expired)", err=True)
+        raise typer.Exit(EXIT_FAILED_INPUTS)
+    states = pipeline.alerts.deliveries(alert_id)
+    targets = list(channel or [c for c in alert.channels if not states.get(c, "").startswith("delivered")])
+    targets = targets or list(alert.channels)
+    if inline:
+        outcome: dict[str, Any] = {"id": alert_id, "deliveries": pipeline.deliver(alert, targets)}
+    else:
+        from workers.jobs import enqueue_delivery
+
+        outcome = {"id": alert_id, "jobs": dict(zip(targets, enqueue_delivery(pipeline, alert, targets), strict=True))}
+    if as_json:
+        _print_json(outcome)
+    else:
+        typer.echo(f"{alert_id}: " + ", ".join(f"{k}: {v}" for k, v in (outcome.get("deliveries")
+                                                                        or outcome["jobs"]).items()))
+    failed = any(str(v).startswith("failed") for v in outcome.get("deliveries", {}).values())
+    raise typer.Exit(EXIT_FAILED_INPUTS if failed else 0)
+
+
+@alerts_app.command("flush-digests")
+def flush_digests(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per digest message on stdout.")] = False,
+) -> None:
+    """Send every waiting digest now (one message per rule and channel), in this process."""
+    from monitor.pipeline import Pipeline
+
+    settings, config = setup()
+    pipeline = Pipeline(settings, config, connect_or_exit(settings))
+    results = pipeline.flush_digests(force=True)
+    for result in results:
+        if as_json:
+            _print_json(result)
+        else:
+            typer.echo(f"{result['rule']} -> {result['channel']}: {result['alerts']} alerts, {result['state']}")
+    raise typer.Exit(EXIT_FAILED_INPUTS if any(r["state"] != "delivered" for r in results) else 0)
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default MONITOR_HTTP_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default MONITOR_HTTP_PORT).")] = None,
+) -> None:
+    """Serve /alerts.atom and /alerts.json over HTTP until interrupted."""
+    from monitor.web import WebApp, WebServer, add_alert_routes, feed_id_for
+
+    settings, _, _, recorder = _recorder()
+    app = WebApp()
+    add_alert_routes(app, recorder, settings.alert_feed_size, feed_id_for(settings.key_prefix))
+    server = WebServer(app, host or settings.http_host, settings.http_port if port is None else port).start()
+    typer.echo(f"serving {server.url}/alerts.atom and {server.url}/alerts.json", err=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

@@ -1,0 +1,98 @@
+"""Service commands: ``monitor run`` (the one-command daemon), ``monitor demo``, ``monitor status``.
+
+Registered on the main app by :func:`register` (one line in ``monitor/cli.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from monitor.errors import ConfigError
+
+EXIT_CONFIG = 2
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``run``, ``demo`` and ``status`` to the ``monitor`` command."""
+    app.command(name="run")(run)
+    app.command(name="status")(status)
+    from monitor.demo import demo
+
+    app.command(name="demo")(demo)
+
+
+def default_workers() -> int:
+    """Number of worker processes when ``--workers`` is not given: the CPU count (at least 1)."""
+    return max(1, os.cpu_count() or 1)
+
+
+def run(
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: CPU count).")] = None,
+    grace: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0, help="Seconds a stop waits for jobs in hand (default MONITOR_STOP_GRACE_SECONDS)."
+        ),
+    ] = None,
+    scheduler: Annotated[bool, typer.Option(help="Also run the feed scheduler.")] = True,
+) -> None:
+    """Run the daemon: the scheduler plus N workers, restarted when they crash, stopped by SIGTERM/Ctrl-C."""
+    from monitor.cli import setup
+    from monitor.embedded_redis import env_with_redis, resolve_redis_url
+    from monitor.keys import Keys
+    from monitor.redisconn import connect
+    from monitor.supervisor import Supervisor, scheduler_available
+
+    settings, _config = setup()
+    try:
+        url, embedded = resolve_redis_url(
+            settings.redis_url, settings.redis_url_is_default, settings.state_dir
+        )
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from exc
+    try:
+        with_scheduler = scheduler and scheduler_available()
+        if scheduler and not with_scheduler:
+            import structlog
+
+            structlog.get_logger("monitor.cli").warning(
+                "scheduler_unavailable", reason="monitor.scheduler is not installed; running workers only"
+            )
+        sup = Supervisor(
+            connect(url),
+            Keys(settings.key_prefix),
+            workers=workers or default_workers(),
+            grace=settings.stop_grace_seconds if grace is None else grace,
+            with_scheduler=with_scheduler,
+            env=env_with_redis(url),
+            child_stdout=sys.stderr,
+        )
+        sup.install_signal_handlers()
+        code = sup.run()
+    finally:
+        if embedded:
+            embedded.stop()
+    raise typer.Exit(code)
+
+
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Show Redis, queues with their depths, workers, failed jobs and feeds in error."""
+    from monitor.cli import connect_or_exit, setup
+    from monitor.status import collect, render_text
+
+    settings, config = setup()
+    connection = connect_or_exit(settings)
+    data = collect(connection, settings, config)
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    else:
+        typer.echo(render_text(data))
+    raise typer.Exit(0 if data["redis"]["ok"] else 1)

@@ -1,0 +1,78 @@
+"""The RQ worker class used by ``monitor worker`` (and so by ``monitor run``).
+
+An ``rq.Worker`` with three additions:
+
+* the work-horse dies with its worker (``PR_SET_PDEATHSIG`` = SIGKILL): when a worker is
+  killed, no orphaned horse keeps running a job that the reconciler hands to another worker;
+* every job runs with ``job_id`` and ``queue`` bound in the structlog context, and its outcome
+  and duration go to the shared metrics (:mod:`monitor.metrics`);
+* its periodic maintenance (every ``MONITOR_MAINTENANCE_INTERVAL`` s instead of RQ's 10 min)
+  also runs :func:`monitor.reclaim.reconcile`, so a job abandoned by a dead worker on any host
+  is handed back within about a minute and a half.
+
+Warm shutdown is RQ's own: the first SIGTERM/SIGINT lets the job in hand finish, a second one
+kills the horse (``monitor run`` then hands the job back).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from typing import Any
+
+import structlog
+from rq import Queue, Worker
+from rq.job import Job
+
+from monitor.keys import Keys
+from monitor.metrics import MetricsRecorder
+from monitor.proc import die_with_parent
+from monitor.reclaim import reconcile
+
+log = structlog.get_logger(__name__)
+
+
+class MonitorWorker(Worker):
+    """RQ worker with horse-dies-with-worker, job context in logs, metrics and our reconciler.
+
+    Args:
+        keys: the deployment's key builder (queues and metrics live under its prefix).
+        All other arguments are ``rq.Worker``'s.
+    """
+
+    def __init__(self, *args: Any, keys: Keys, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._keys = keys
+        self._worker_pid = os.getpid()
+
+    def main_work_horse(self, job: Job, queue: Queue) -> None:
+        die_with_parent(signal.SIGKILL, expected_parent=self._worker_pid)
+        super().main_work_horse(job, queue)
+
+    def perform_job(self, job: Job, queue: Queue) -> bool:
+        started = time.monotonic()
+        with structlog.contextvars.bound_contextvars(job_id=job.id, queue=queue.name, worker=self.name):
+            ok = super().perform_job(job, queue)
+            try:
+                MetricsRecorder(self.connection, self._keys).job_finished(
+                    queue.name.rsplit(":", 1)[-1],
+                    job.func_name,
+                    ok,
+                    time.monotonic() - started,
+                    job._result if ok else None,
+                    tuple(job.args or ()),
+                )
+            except Exception as exc:  # metrics must never fail a job
+                log.warning("metrics_failed", error=str(exc))
+        return ok
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        try:
+            handed = reconcile(self.connection, self._keys)
+        except Exception as exc:  # the worker loop must survive a failed clean-up
+            log.warning("reconcile_failed", error=str(exc))
+            return
+        if handed:
+            log.warning("reconcile_handed_back", job_ids=handed)

@@ -1,0 +1,220 @@
+"""The feed scheduler: one APScheduler 3.11 job per enabled feed, each poll claimed once per slot.
+
+Time is cut, per feed, into slots of its interval starting at a phase derived from the feed id
+(so feeds spread over the interval, and every scheduler process computes the same slots). A
+job fires once per slot, a little after the slot start (random jitter up to 10 % of the
+interval, at most 60 s) and:
+
+1. when a leader lock is used, returns unless this process holds it (``SET NX PX``, renewed at
+   a third of its lifetime; a standby says so in the log and takes over when the leader stops
+   renewing, within ``MONITOR_SCHEDULER_LEADER_TTL``);
+2. returns while the feed is disabled or backing off (state in Redis);
+3. claims ``Keys.poll_slot(feed_id, slot_start)`` with ``SET NX EX`` and only then enqueues one
+   ``workers.polls.poll_feed`` job: however many scheduler processes run, and whoever leads,
+   a feed is polled at most once per slot (case 18).
+
+``coalesce=True`` with ``misfire_grace_time=None``: a process paused or blocked for several
+intervals runs each job ONCE when it resumes (never zero, never a burst). The jobs only claim
+and enqueue (milliseconds): the poll itself runs in an RQ worker under a hard timeout, so a
+hung feed never blocks other feeds or its own later slots (case 20).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import redis
+import structlog
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+
+from monitor.config import FeedConfig
+from monitor.feedstate import FeedStateStore
+from monitor.keys import Keys
+from monitor.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+EnqueuePoll = Callable[[str, int], str]
+
+# KEYS: leader key. ARGV: instance id, ttl (ms). 1 when this instance holds the lock afterwards.
+_LEADER = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+return 0
+"""
+
+
+def feed_phase(feed_id: str, interval: float) -> float:
+    """Stable offset of ``feed_id``'s slots within ``interval`` (seconds), the same in every process."""
+    digest = int(hashlib.sha1(feed_id.encode("utf-8")).hexdigest()[:12], 16)
+    return (digest % max(1, int(interval * 1000))) / 1000.0
+
+
+def slot_start(t: float, interval: float, phase: float) -> float:
+    """Start (epoch seconds) of the slot holding time ``t``."""
+    return phase + math.floor((t - phase) / interval) * interval
+
+
+def jitter_for(interval: float) -> float:
+    """Random delay bound after a slot start: 10 % of the interval, at most 60 s (seconds)."""
+    return min(0.1 * interval, 60.0)
+
+
+class SlotTrigger(BaseTrigger):
+    """Fires once per slot (see :func:`slot_start`), plus a random jitter that never accumulates.
+
+    APScheduler's own IntervalTrigger adds each jitter to the previous (jittered) fire time,
+    so fire times drift away from the slots; this one recomputes from the slot grid.
+    """
+
+    def __init__(self, interval: float, phase: float, jitter: float) -> None:
+        self.interval, self.phase, self.jitter = interval, phase, jitter
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime:
+        if previous_fire_time is None:
+            start = slot_start(now.timestamp(), self.interval, self.phase)
+            nxt = start if start >= now.timestamp() else start + self.interval
+        else:
+            nxt = slot_start(previous_fire_time.timestamp(), self.interval, self.phase) + self.interval
+        return datetime.fromtimestamp(nxt + random.uniform(0, self.jitter), tz=UTC)
+
+    def __str__(self) -> str:
+        return f"slots[{self.interval:g}s+{self.phase:g}]"
+
+
+class LeaderLock:
+    """A Redis lock (``SET NX PX``, renewed by its holder) naming the scheduler that enqueues polls."""
+
+    def __init__(self, connection: redis.Redis, key: str, ttl: float, instance_id: str) -> None:
+        self.key, self.ttl_ms, self.instance_id = key, int(ttl * 1000), instance_id
+        self.r = connection
+        self._script = connection.register_script(_LEADER)
+        self.held: bool | None = None
+
+    def ensure(self) -> bool:
+        """Take or renew the lock; log ``scheduler_leader`` / ``scheduler_standby`` on each change."""
+        held = bool(self._script(keys=[self.key], args=[self.instance_id, self.ttl_ms]))
+        if held != self.held:
+            log.info("scheduler_leader" if held else "scheduler_standby", instance=self.instance_id,
+                     leader=held if held else (self.r.get(self.key) or b"").decode())
+        self.held = held
+        return held
+
+    def release(self) -> None:
+        """Drop the lock if this instance holds it, so a standby takes over at once."""
+        if self.r.get(self.key) == self.instance_id.encode():
+            self.r.delete(self.key)
+        self.held = False
+
+
+class FeedScheduler:
+    """Runs one slot job per enabled feed in a :class:`BackgroundScheduler` (UTC).
+
+    Args:
+        settings: ``poll_job_timeout``, ``scheduler_leader_ttl``, retention.
+        connection: this scheduler's own Redis client. keys: key builder.
+        feeds: the configured feeds (disabled ones are not scheduled).
+        enqueue_poll: ``(feed_id, slot) -> job id``; default enqueues ``workers.polls.poll_feed``.
+        use_leader_lock: only the leader enqueues (slot claims protect either way).
+    """
+
+    def __init__(self, settings: Settings, connection: redis.Redis, keys: Keys, feeds: list[FeedConfig],
+                 *, enqueue_poll: EnqueuePoll | None = None, use_leader_lock: bool = True,
+                 instance_id: str | None = None) -> None:
+        self.settings, self.r, self.keys = settings, connection, keys
+        self.feeds = {f.id: f for f in feeds if f.enabled}
+        self.instance_id = instance_id or uuid.uuid4().hex[:12]
+        self.store = FeedStateStore(connection, keys, settings.seen_retention_days * 86400.0)
+        self.enqueue_poll = enqueue_poll or self._enqueue_rq
+        self.leader = (LeaderLock(connection, keys.scheduler_leader(), settings.scheduler_leader_ttl,
+                                  self.instance_id) if use_leader_lock else None)
+        self.intervals: dict[str, float] = {}
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+
+    def _enqueue_rq(self, feed_id: str, slot: int) -> str:
+        from workers.polls import enqueue_poll, poll_job_timeout
+
+        return enqueue_poll(self.r, self.keys, feed_id, slot, poll_job_timeout(self.settings))
+
+    def interval_of(self, feed: FeedConfig) -> float:
+        """The feed's interval now: the adaptive one stored by its last poll, else the configured one."""
+        stored = self.store.load(feed.id).interval
+        return float(stored) if stored else float(feed.interval)
+
+    def start(self) -> None:
+        """Add the jobs (a feed due now fires at once) and start the scheduler thread."""
+        if self.leader is not None:
+            renew = max(0.2, self.settings.scheduler_leader_ttl / 3)
+            self.scheduler.add_job(self.leader.ensure, "interval", seconds=renew, id="leader",
+                                   next_run_time=datetime.now(UTC))
+        for feed in self.feeds.values():
+            self._schedule(feed, self.interval_of(feed), first_now=self._due(feed))
+        self.scheduler.start()
+        log.info("scheduler_started", instance=self.instance_id, feeds=len(self.feeds),
+                 leader_lock=self.leader is not None)
+
+    def shutdown(self) -> None:
+        """Stop firing jobs and release the leader lock (polls already enqueued still run)."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        if self.leader is not None:
+            self.leader.release()
+        log.info("scheduler_stopped", instance=self.instance_id)
+
+    def _due(self, feed: FeedConfig) -> bool:
+        state = self.store.load(feed.id)
+        interval = state.interval or feed.interval
+        return state.last_poll_at is None or time.time() - state.last_poll_at >= interval
+
+    def _schedule(self, feed: FeedConfig, interval: float, first_now: bool = False) -> None:
+        trigger = SlotTrigger(interval, feed_phase(feed.id, interval), jitter_for(interval))
+        self.intervals[feed.id] = interval
+        if self.scheduler.get_job(feed.id):
+            self.scheduler.reschedule_job(feed.id, trigger=trigger)
+            return
+        extra = {"next_run_time": datetime.now(UTC) + timedelta(seconds=random.uniform(0, 0.2))} \
+            if first_now else {}
+        self.scheduler.add_job(self.tick, trigger, args=[feed.id], id=feed.id, name=f"poll {feed.id}",
+                               **extra)
+
+    def tick(self, feed_id: str) -> str:
+        """One firing for ``feed_id``: claim the current slot and enqueue its poll.
+
+        Returns:
+            what happened: ``standby``, ``disabled``, ``backing-off``, ``taken`` or ``enqueued``.
+        """
+        if self.leader is not None and not self.leader.ensure():
+            return "standby"
+        feed = self.feeds[feed_id]
+        state = self.store.load(feed_id)
+        interval = float(state.interval or feed.interval)
+        if interval != self.intervals.get(feed_id):
+            log.info("feed_interval_changed", feed_id=feed_id, interval=interval)
+            self._schedule(feed, interval)
+        now = time.time()
+        if state.disabled_reason:
+            return "disabled"
+        if state.backoff_until and state.backoff_until > now:
+            log.debug("feed_backing_off", feed_id=feed_id, until=state.backoff_until)
+            return "backing-off"
+        slot = int(slot_start(now, interval, feed_phase(feed_id, interval)))
+        if not self.r.set(self.keys.poll_slot(feed_id, slot), self.instance_id, nx=True,
+                          ex=int(2 * interval) + 60):
+            log.debug("poll_slot_taken", feed_id=feed_id, slot=slot)
+            return "taken"
+        job_id = self.enqueue_poll(feed_id, slot)
+        log.info("poll_enqueued", feed_id=feed_id, feed_url=feed.url, slot=slot, job_id=job_id)
+        return "enqueued"

@@ -1,0 +1,99 @@
+"""Digest rules gather their alerts into one message per channel."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from rq.registry import ScheduledJobRegistry
+from rq.serializers import JSONSerializer
+
+from monitor.keys import Keys
+from monitor.model import Document
+from tests.alert_support import Receiver, config_dir, make_pipeline, run_alert_jobs
+from tests.helpers import json_lines, run_monitor
+from workers.jobs import enqueue_deliveries
+
+pytestmark = pytest.mark.integration
+
+TOWNS = ("Northport", "Eastvale", "Southmere")
+
+DIGEST = """
+channels:
+  hook: "{url}"
+rules:
+  - name: ct-digest
+    topics: [counter-terrorism]
+    channels: [hook]
+    mode: digest
+    digest_minutes: {minutes}
+"""
+
+
+def story(town: str) -> Document:
+    """An invented English counter-terrorism report about ``town`` (a story of its own)."""
+    text = (
+        f"Police arrest militants planning a bombing in {town}\n\n"
+        f"Police in the fictional city of {town} arrested three militants suspected of planning a bombing "
+        "near the central station, officials said. The counter-terrorism unit said the suspects belonged "
+        "to an extremist cell and had gathered material for an explosive device.\n\n"
+        f"Investigators in {town} said the terrorism inquiry would continue for several weeks.\n"
+    )
+    return Document(source=f"tests/{town.lower()}.txt", content=text.encode())
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    rec = Receiver().start()
+    yield rec
+    rec.stop()
+
+
+def test_three_alerts_become_one_message_when_the_window_closes(
+    env: dict[str, str], tmp_path: Path, redis_client: redis.Redis, receiver: Receiver
+) -> None:
+    """Three alerts of a digest rule schedule one flush job; when it runs, one POST carries all three headlines."""
+    folder = config_dir(tmp_path, DIGEST.format(url=receiver.url(), minutes=0.02))
+    pipeline = make_pipeline(env, folder, redis_client)
+    alert_ids = []
+    for town in TOWNS:
+        outcome = pipeline.process(story(town))
+        assert outcome.to_json()["alerts"] == ["ct-digest"]
+        alert_ids += [a.id for a in outcome.alerts]
+        enqueue_deliveries(pipeline, outcome.alerts)
+    queue_name = Keys(env["MONITOR_KEY_PREFIX"]).queue("alerts")
+    scheduled = ScheduledJobRegistry(queue_name, connection=redis_client, serializer=JSONSerializer)
+    assert len(scheduled.get_job_ids()) == 1
+    run_alert_jobs(redis_client, env["MONITOR_KEY_PREFIX"])
+    assert receiver.posts == []
+    assert [pipeline.alerts.deliveries(i) for i in alert_ids] == [{"hook": "digest"}] * 3
+
+    time.sleep(1.5)
+    run_alert_jobs(redis_client, env["MONITOR_KEY_PREFIX"])
+    [post] = receiver.posts
+    assert post["title"] == "ct-digest: 3 alerts"
+    for town in TOWNS:
+        assert f"Police arrest militants planning a bombing in {town}" in post["message"]
+    assert [pipeline.alerts.deliveries(i) for i in alert_ids] == [{"hook": "delivered"}] * 3
+    assert pipeline.digests.pending("ct-digest", "hook") == 0
+
+
+def test_flush_digests_command_sends_an_open_window_now(
+    env: dict[str, str], tmp_path: Path, redis_client: redis.Redis, receiver: Receiver
+) -> None:
+    """`monitor alerts flush-digests` sends a 60-minute digest at once; a second flush sends nothing."""
+    folder = config_dir(tmp_path, DIGEST.format(url=receiver.url(), minutes=60))
+    pipeline = make_pipeline(env, folder, redis_client)
+    for town in TOWNS[:2]:
+        pipeline.process(story(town))
+    assert pipeline.flush_digests() == []  # the window is still open
+    env = {**env, "MONITOR_CONFIG_DIR": str(folder)}
+    proc = run_monitor("alerts", "flush-digests", "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert json_lines(proc.stdout) == [{"rule": "ct-digest", "channel": "hook", "alerts": 2, "state": "delivered"}]
+    assert [p["title"] for p in receiver.posts] == ["ct-digest: 2 alerts"]
+    again = run_monitor("alerts", "flush-digests", "--json", env=env)
+    assert (again.returncode, again.stdout, len(receiver.posts)) == (0, "", 1)

@@ -1,0 +1,191 @@
+"""Crash safety of ``monitor run`` (cases 21 and 24): killed workers, SIGTERM, a Redis restart.
+
+Slow tier: each test starts the real daemon (supervisor plus worker processes) against real
+Redis and a loopback HTTP server; they take 5-20 s each and run in CI like the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+import redis
+from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
+from rq.serializers import JSONSerializer
+
+from monitor.keys import Keys
+from monitor.proc import free_port
+from tests.conftest import LoopbackServer, Route
+from tests.service_helpers import Daemon, alive, article, children_of, enqueue_entry, horses_of, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def _job(connection: redis.Redis, job_id: str) -> Job:
+    return Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
+
+
+def _started(connection: redis.Redis, prefix: str) -> int:
+    return StartedJobRegistry(Keys(prefix).queue("entries"), connection=connection).count
+
+
+def _worker_pids(daemon: Daemon) -> list[int]:
+    return [p for p in children_of(daemon.proc.pid) if alive(p)]
+
+
+def test_kill_9_worker_mid_job_job_finishes_once_with_one_alert(
+    env: dict[str, str], redis_client: redis.Redis, http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    """kill -9 of a worker and its work-horse mid-job: another worker finishes the job; one item, one alert."""
+    release = threading.Event()
+    hits: list[int] = []
+
+    def slow_then_fast(_handler: object) -> Route:
+        hits.append(1)
+        if len(hits) == 1:
+            release.wait(20)  # the first fetch hangs until the test lets go
+        return Route(200, {"Content-Type": "text/html; charset=utf-8"}, article("Terror cell arrested at ferry port"))
+
+    http_server.routes["/news/ferry.html"] = slow_then_fast
+    daemon = Daemon(env, tmp_path / "daemon.log", "--workers", "2", "--grace", "5")
+    try:
+        wait_for(lambda: len(_worker_pids(daemon)) == 2, 15, "two worker processes")
+        job_id = enqueue_entry(redis_client, env["MONITOR_KEY_PREFIX"], http_server.url("/news/ferry.html"),
+                               "Terror cell arrested at ferry port")
+        wait_for(lambda: hits, 20, "the first page fetch (job in hand)")
+        busy = [p for p in _worker_pids(daemon) if horses_of(p)]
+        assert len(busy) == 1, daemon.log_text()
+        [horse] = horses_of(busy[0])
+        os.kill(horse, signal.SIGKILL)
+        os.kill(busy[0], signal.SIGKILL)
+        wait_for(lambda: _job(redis_client, job_id).get_status() == JobStatus.FINISHED, 30,
+                 f"job {job_id} finished by another worker\n{daemon.log_text()}")
+        job = _job(redis_client, job_id)
+        assert job.meta["abandoned"] == 1
+        assert job.return_value()["alerts"] == ["security-desk"]
+        prefix = env["MONITOR_KEY_PREFIX"]
+        assert redis_client.xlen(f"{prefix}:alerts") == 1
+        assert redis_client.xlen(f"{prefix}:items") == 1
+        assert len(hits) == 2
+        assert _started(redis_client, prefix) == 0
+        assert '"event": "jobs_handed_back"' in daemon.log_text()
+    finally:
+        release.set()
+        code, _ = daemon.stop()
+    assert code == 0
+
+
+def test_sigterm_stops_within_grace_and_restart_goes_on(
+    env: dict[str, str], redis_client: redis.Redis, http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    """SIGTERM mid-job: exit 0 within the grace period, the job handed back; a restart finishes it, no re-alert."""
+    release = threading.Event()
+    hits: list[int] = []
+
+    def hang_first(_handler: object) -> Route:
+        hits.append(1)
+        if len(hits) == 1:
+            release.wait(30)
+        return Route(200, {"Content-Type": "text/html; charset=utf-8"}, article("Bomb plot foiled in harbour city"))
+
+    http_server.routes["/news/harbour.html"] = hang_first
+    http_server.routes["/news/old.html"] = Route(200, {"Content-Type": "text/html; charset=utf-8"},
+                                                 article("Earlier terror cell arrests in the north"))
+    prefix = env["MONITOR_KEY_PREFIX"]
+    first = Daemon(env, tmp_path / "first.log", "--workers", "1", "--grace", "2")
+    wait_for(lambda: len(_worker_pids(first)) == 1, 15, "one worker process")
+    old_id = enqueue_entry(redis_client, prefix, http_server.url("/news/old.html"), "Earlier arrests")
+    wait_for(lambda: _job(redis_client, old_id).get_status() == JobStatus.FINISHED, 20, "the first entry processed")
+    job_id = enqueue_entry(redis_client, prefix, http_server.url("/news/harbour.html"), "Bomb plot foiled")
+    wait_for(lambda: hits, 20, "the hanging fetch")
+    code, took = first.stop()
+    assert code == 0, first.log_text()
+    assert '"event": "grace_period_over"' in first.log_text()
+    assert took < 2 + 10, f"stopped in {took:.1f} s"
+    assert _started(redis_client, prefix) == 0
+    assert _job(redis_client, job_id).get_status() == JobStatus.QUEUED
+    release.set()
+
+    second = Daemon(env, tmp_path / "second.log", "--workers", "1")
+    try:
+        wait_for(lambda: _job(redis_client, job_id).get_status() == JobStatus.FINISHED, 30,
+                 f"the handed-back job finished after the restart\n{second.log_text()}")
+    finally:
+        code, _ = second.stop()
+    assert code == 0
+    assert redis_client.xlen(f"{prefix}:alerts") == 2  # one per story, the old one not alerted again
+    assert _job(redis_client, job_id).meta.get("abandoned", 0) == 0  # a deliberate stop costs no attempt
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A redis-server of this test's own on a free port, AOF in a temp dir; yields (url, restart)."""
+    port = free_port()
+    data = tmp_path / "redis"
+    data.mkdir()
+    argv = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data), "--appendonly", "yes",
+            "--appendfsync", "everysec", "--save", "", "--logfile", str(data / "redis.log")]
+    url = f"redis://127.0.0.1:{port}/0"
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start() -> None:
+        procs.append(subprocess.Popen(argv))
+        wait_for(lambda: _ping(url), 10, "own redis-server")
+
+    def restart() -> None:
+        proc = procs[-1]
+        proc.terminate()  # SIGTERM: AOF flushed
+        proc.wait(10)
+        start()
+
+    start()
+    yield url, restart
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(10)
+
+
+def _ping(url: str) -> bool:
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+def test_redis_restart_under_running_daemon(
+    env: dict[str, str], own_redis, http_server: LoopbackServer, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """After Redis restarts under `monitor run`, new entries are processed and no job stays started."""
+    url, restart = own_redis
+    env = {**env, "MONITOR_REDIS_URL": url}
+    prefix = env["MONITOR_KEY_PREFIX"]
+    r = redis.Redis.from_url(url)
+    for name in ("before", "after"):
+        http_server.routes[f"/news/{name}.html"] = Route(
+            200, {"Content-Type": "text/html; charset=utf-8"}, article(f"Terror cell arrested {name} the restart"))
+    daemon = Daemon(env, tmp_path / "daemon.log", "--workers", "1")
+    try:
+        wait_for(lambda: len(_worker_pids(daemon)) == 1, 15, "one worker process")
+        before = enqueue_entry(r, prefix, http_server.url("/news/before.html"), "before")
+        wait_for(lambda: _job(r, before).get_status() == JobStatus.FINISHED, 20, "the entry before the restart")
+        restart()
+        r = redis.Redis.from_url(url)
+        after = enqueue_entry(r, prefix, http_server.url("/news/after.html"), "after")
+        wait_for(lambda: _job(r, after).get_status() == JobStatus.FINISHED, 45,
+                 f"the entry after the restart\n{daemon.log_text()}")
+        assert _job(r, before).get_status() == JobStatus.FINISHED  # persisted through the restart (AOF)
+        assert r.xlen(f"{prefix}:alerts") == 2
+        assert _started(r, prefix) == 0
+        assert daemon.proc.poll() is None
+    finally:
+        code, _ = daemon.stop()
+    assert code == 0
