@@ -13,7 +13,8 @@ Two passes (the kind, not the strings):
   cut, with everything after it inside the same parent (case 17, after mediacloud/metadata-lib#86).
 * **On the extracted text** (:func:`clean_text`): lines that are a share label, an advertising
   label, a navigation or paywall label, a teaser heading (with the run of headline-like lines
-  after it), an inline "Lire aussi : <headline>" line, or a cookie/consent notice are cut.
+  after it), an inline "Lire aussi : <headline>" line, or a cookie/consent notice are cut; a
+  line of comment-section rules is cut with everything after it.
 
 Every cut is logged as ``boilerplate_cut`` with what kind and how many characters.
 """
@@ -60,7 +61,8 @@ TEASER_HEADINGS: dict[str, tuple[str, ...]] = {
 SHARE_LABELS: dict[str, tuple[str, ...]] = {
     "en": ("share", "share this", "share this article", "share this story", "share on facebook",
            "share on twitter", "share on x", "share on whatsapp", "share on linkedin", "share via email",
-           "tweet", "email", "print", "copy link", "link copied", "comments", "facebook", "twitter",
+           "tweet", "tweet this", "link this", "digg this", "email this", "print this", "reprints",
+           "email", "print", "copy link", "link copied", "comments", "facebook", "twitter",
            "whatsapp", "linkedin", "pinterest", "telegram", "follow us"),
     "fr": ("partager", "partager sur", "partager sur facebook", "partager sur twitter", "partager sur x",
            "partager par e-mail", "partager cet article", "tweeter", "imprimer", "envoyer par e-mail",
@@ -102,6 +104,16 @@ CONSENT_PHRASES: dict[str, tuple[str, ...]] = {
            "باستمرارك في استخدام"),
 }
 
+#: Phrases of comment-section rules; such a line and everything after it are cut (they close pages).
+COMMENT_POLICY_PHRASES: dict[str, tuple[str, ...]] = {
+    "en": ("comments policy", "comment policy", "community guidelines", "comments are moderated",
+           "views expressed in the comments", "we welcome comments", "commenting rules", "house rules"),
+    "fr": ("charte de modération", "commentaires sont modérés", "règles de modération",
+           "propos tenus dans les commentaires", "charte des commentaires"),
+    "ar": ("مراجعة التعليقات", "تحذف التعليقات", "حذف التعليقات", "حذف تعليق", "قواعد الموقع",
+           "قواعد التعليق", "الآراء الواردة أدناه", "التعليقات المنشورة"),
+}
+
 _EDGE_PUNCT = " \t\u200f\u200e:：|»«›‹>•·-–—…!.؛،,()[]\"'“”"
 _SENTENCE_END = tuple(".!?؟。…»\"”")
 _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "p", "span", "div", "header", "li", "a",
@@ -110,6 +122,8 @@ _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "p", "span",
 _MAX_HEADING_CHARS = 60
 #: Link text share above which a block is "made mostly of links".
 LINK_DENSITY = 0.6
+#: Consecutive share labels that mark the end of the article (when in the text's second half).
+SHARE_RUN = 3
 #: A body is suspect when boilerplate-like lines make up this share of it or more.
 SUSPECT_SHARE = 0.5
 
@@ -124,7 +138,8 @@ def _phrase_set(table: dict[str, tuple[str, ...]]) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Cut:
-    """One cut: its kind (``teaser_block``, ``teaser``, ``share``, ``ad``, ``consent``, ``nav``) and text."""
+    """One cut: its kind (``teaser_block``, ``teaser``, ``share``, ``ad``, ``consent``, ``nav``,
+    ``comment_policy``) and the text cut."""
 
     kind: str
     text: str
@@ -139,6 +154,7 @@ class BoilerplateFilter:
         self._share_prefixes = tuple(s for s in self._share if " " in s)
         self._ads = _phrase_set(AD_LABELS)
         self._consent = tuple(sorted(_phrase_set(CONSENT_PHRASES)))
+        self._comment_policy = tuple(sorted(_phrase_set(COMMENT_POLICY_PHRASES)))
         self._nav = _phrase_set(NAV_LABELS)
         self._nav_prefixes = tuple(sorted(self._nav))
 
@@ -188,6 +204,8 @@ class BoilerplateFilter:
             return "teaser"
         if words <= 80 and any(p in key for p in self._consent):
             return "consent"
+        if any(p in key for p in self._comment_policy):
+            return "comment_policy"
         if key in self._nav or (words <= 25 and any(p in key for p in self._nav_prefixes if len(p) > 14)):
             return "nav"
         return None
@@ -196,19 +214,27 @@ class BoilerplateFilter:
         """Cut boilerplate lines from extracted text (lines are paragraphs).
 
         A teaser heading line also takes the run of headline-like lines after it (short lines
-        that do not end like a sentence). Returns (clean text, cuts); the cuts are logged.
+        that do not end like a sentence). A line of comment rules, or a run of
+        :data:`SHARE_RUN` share labels in the second half of the text, ends the article: the
+        rest is page rails and is cut too. Returns (clean text, cuts); the cuts are logged.
         """
         lines = text.split("\n")
         keep: list[str] = []
         cuts: list[Cut] = []
         in_teaser = False
-        for line in lines:
+        share_run = 0
+        for n, line in enumerate(lines):
             stripped = line.strip()
             kind = self.classify_line(stripped) if stripped else None
             if kind is None and in_teaser and stripped and _headline_like(stripped):
                 kind = "teaser"
             elif kind is None:
                 in_teaser = False
+            share_run = share_run + 1 if kind == "share" else (share_run if not stripped else 0)
+            ends_article = kind == "comment_policy" or (share_run >= SHARE_RUN and 2 * n >= len(lines))
+            if ends_article:
+                cuts.append(Cut(kind or "share", " ".join(ln.strip() for ln in lines[n:])))
+                break
             if kind is None:
                 keep.append(line)
                 continue

@@ -186,6 +186,11 @@ app.add_typer(alerts_app, name="alerts")
 app.command("serve")(serve)
 
 
+from monitor.cli_extract import extract_command  # noqa: E402
+
+app.command("extract")(extract_command)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

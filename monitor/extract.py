@@ -141,6 +141,8 @@ def extract_plain(text: str, source: str, entry: EntryInfo | None = None) -> Art
 def extract(doc: Document, html_extractor: HtmlExtractor | None = None) -> Article:
     """Extract an :class:`Article` from any supported document (plain text or HTML).
 
+    A document with no content (the page could not be fetched) gives the entry's own text.
+
     Args:
         html_extractor: the process's :class:`~monitor.extract_html.HtmlExtractor`, built once
             (one is built for this call when None).
@@ -148,11 +150,14 @@ def extract(doc: Document, html_extractor: HtmlExtractor | None = None) -> Artic
     Raises:
         DocumentError: undecodable, or no article text.
     """
-    if doc.content_type.startswith(("text/html", "application/xhtml")):
+    is_html = doc.content_type.startswith(("text/html", "application/xhtml"))
+    if is_html or not doc.content:
         if html_extractor is None:
             from monitor.extract_html import HtmlExtractor  # local: trafilatura is slow to import
 
             html_extractor = HtmlExtractor()
+        if not doc.content:
+            return html_extractor.entry_article(doc.entry, doc.source, doc.url)
         return html_extractor.extract(doc)
     article = extract_plain(decode_plain(doc), doc.source, entry=doc.entry)
     return replace(article, url=doc.url, canonical_url=doc.url)

@@ -30,7 +30,7 @@ from monitor.boilerplate import SUSPECT_SHARE, BoilerplateFilter
 from monitor.charset import decode_candidates, decode_fallback, is_marked_arabic
 from monitor.errors import DocumentError
 from monitor.model import Article, Document, EntryInfo
-from monitor.textnorm import script_shares
+from monitor.textnorm import normalize, script_shares
 
 log = structlog.get_logger(__name__)
 
@@ -144,6 +144,21 @@ class HtmlExtractor:
         suspect = len(text) < MIN_BODY_CHARS or self._filter.boilerplate_share(text) >= SUSPECT_SHARE
         return _Body(name, text, suspect, meta)
 
+    def entry_article(self, entry: EntryInfo, source: str, url: str | None = None) -> Article:
+        """An article from the feed entry alone (its content, else its summary), for when the
+        page could not be fetched. ``extraction_source`` is ``entry-content`` or ``entry-summary``.
+
+        Raises:
+            DocumentError: the entry has neither content nor summary.
+        """
+        for name, value in (("entry-content", entry.content), ("entry-summary", entry.summary)):
+            text, _cuts = self._filter.clean_text((value or "").strip(), source)
+            if text:
+                body = _Body(name, text, len(text) < MIN_BODY_CHARS)
+                warning = "article page unavailable; body from the feed entry"
+                return _article(source, url or entry.link, entry, body, None, None, (warning,))
+        raise DocumentError(source, "page unavailable and the entry has no content or summary")
+
     def _entry_body(self, entry: EntryInfo, source: str) -> _Body | None:
         for name, value in (("entry-content", entry.content), ("entry-summary", entry.summary)):
             text, _cuts = self._filter.clean_text((value or "").strip(), source)
@@ -166,6 +181,14 @@ def _mostly_latin(article: Article) -> bool:
     return letters >= 20 and latin > 0.5
 
 
+def _without_headline(text: str, title: str) -> str:
+    """``text`` without a first line that repeats the headline (trafilatura often keeps the ``<h1>``)."""
+    first, _, rest = text.partition("\n")
+    if rest.strip() and normalize(first).strip() == normalize(title).strip():
+        return rest.lstrip("\n")
+    return text
+
+
 def _article(source: str, url: str | None, entry: EntryInfo, body: _Body, meta: object | None,
              declared: str | None, warnings: tuple[str, ...]) -> Article:
     def field(name: str) -> str | None:
@@ -173,10 +196,11 @@ def _article(source: str, url: str | None, entry: EntryInfo, body: _Body, meta: 
         return value.strip() if isinstance(value, str) and value.strip() else None
 
     title = field("title") or entry.title or " ".join(body.text.split()[:12])
+    text = _without_headline(body.text, title)
     page_canonical = field("url")
     canonical = page_canonical if page_canonical and (url is None or same_site(page_canonical, url)) else url
     return Article(
-        source=source, title=title.strip(), text=body.text, url=url, canonical_url=canonical,
+        source=source, title=title.strip(), text=text, url=url, canonical_url=canonical,
         author=field("author"), date=field("date"), sitename=field("sitename"), image=field("image"),
         declared_language=declared, extraction_source=body.source, warnings=warnings,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import redis
@@ -23,6 +24,7 @@ from monitor.digest import DigestStore
 from monitor.errors import DeliveryError
 from monitor.extract import extract
 from monitor.extract_html import HtmlExtractor
+from monitor.fetch import Fetcher, FetchPolicy
 from monitor.keys import Keys
 from monitor.language import LanguageDetector
 from monitor.model import Alert, Document, Item
@@ -75,6 +77,13 @@ class Pipeline:
         )
         self.digests = DigestStore(connection, keys)
         self._feed_tags = {f.id: f.tags for f in config.feeds.feeds}
+
+    @cached_property
+    def fetcher(self) -> Fetcher:
+        """The process's page fetcher (one HTTP client, built on first use) under the settings'
+        limits; article links to private/loopback/link-local addresses are refused unless
+        ``MONITOR_ALLOW_PRIVATE_ADDRESSES`` is true."""
+        return Fetcher(FetchPolicy.from_settings(self.settings))
 
     def process(self, doc: Document) -> Outcome:
         """Run every stage on ``doc`` and store the result.

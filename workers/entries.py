@@ -1,30 +1,70 @@
 """RQ job for one new feed entry: fetch the article page, then the same pipeline as replay.
 
-This first version fetches with a plain httpx GET (timeouts, byte cap) and falls back to the
-entry's own content or summary when the page cannot be fetched; the article-processing work
-replaces the GET with the shared fetch layer (address checks, charset, limits).
+The page is fetched through the shared fetch layer (:class:`monitor.fetch.Fetcher`, built once
+per process by the pipeline): timeouts, byte cap, redirects, and refusal of private, loopback
+and link-local addresses for links found in feeds (``MONITOR_ALLOW_PRIVATE_ADDRESSES``).
+
+* an entry whose link is already an item (same canonical URL, e.g. replayed under a new GUID or
+  with tracking parameters) is not fetched again: the earlier item is returned, no alert;
+* a **transient** fetch failure (timeout, 5xx, 429) is raised so RQ retries the job with
+  back-off; on the last attempt the entry's own text is used instead;
+* a **permanent** failure (404, refused address, over the byte cap) or a body that is not HTML
+  falls back to the entry's content or summary (``extraction_source`` says which).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import structlog
+from rq import get_current_job
 
-from monitor import USER_AGENT
+from monitor.errors import PermanentFetchError, TransientFetchError
 from monitor.model import Document, EntryInfo
+from monitor.pipeline import Pipeline
 from workers import context
 
 log = structlog.get_logger(__name__)
 
+_PAGE_TYPES = ("text/html", "application/xhtml", "text/plain")
+
 
 def _entry_document(entry: EntryInfo) -> Document:
-    """A plain-text document from the entry's own text (title line, then content or summary)."""
-    body = entry.content or entry.summary or ""
-    text = f"{entry.title or ''}\n\n{body}"
-    return Document(source=entry.link or entry.key or "entry", content=text.encode("utf-8"),
-                    content_type="text/plain", url=entry.link, entry=entry)
+    """A document with no page content: the extraction stage uses the entry's own text."""
+    return Document(source=entry.link or entry.key or "entry", content=b"", content_type="text/html",
+                    url=entry.link, entry=entry)
+
+
+def _last_attempt() -> bool:
+    job = get_current_job()
+    return job is not None and not job.retries_left
+
+
+def fetch_page(pipeline: Pipeline, entry: EntryInfo) -> Document:
+    """The entry's article page as a :class:`Document`, or the entry-only document on a permanent failure.
+
+    Raises:
+        TransientFetchError: the page may be reachable later and RQ has retries left.
+    """
+    if not entry.link:
+        return _entry_document(entry)
+    try:
+        result = pipeline.fetcher.fetch(entry.link)
+    except TransientFetchError as exc:
+        if not _last_attempt():
+            log.warning("page_fetch_retry", error=str(exc), retry_after=exc.retry_after)
+            raise
+        log.warning("page_fetch_failed", error=str(exc), fallback="entry", final_attempt=True)
+        return _entry_document(entry)
+    except PermanentFetchError as exc:
+        log.warning("page_fetch_failed", error=str(exc), fallback="entry")
+        return _entry_document(entry)
+    content_type = result.content_type or "text/html"
+    if not content_type.lower().startswith(_PAGE_TYPES) or not result.content.strip():
+        log.warning("page_not_html", content_type=content_type, fallback="entry")
+        return _entry_document(entry)
+    return Document(source=entry.link, content=result.content, content_type=content_type,
+                    url=result.final_url, entry=entry)
 
 
 def process_entry(entry: dict[str, Any]) -> dict[str, Any]:
@@ -32,25 +72,20 @@ def process_entry(entry: dict[str, Any]) -> dict[str, Any]:
 
     Returns:
         the ``replay --json`` object for the entry (also the RQ job result).
+
+    Raises:
+        TransientFetchError: the page fetch failed in a way worth retrying (RQ retries).
+        DocumentError: neither the page nor the entry has article text.
     """
     info = EntryInfo(**entry)
     pipeline = context.get()
-    settings = pipeline.settings
-    doc = _entry_document(info)
-    if info.link:
-        try:
-            with httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=True,
-                              headers={"User-Agent": USER_AGENT}) as client:
-                resp = client.get(info.link)
-                resp.raise_for_status()
-                if len(resp.content) <= settings.max_document_bytes:
-                    doc = Document(source=info.link, content=resp.content,
-                                   content_type=resp.headers.get("content-type", "text/html"),
-                                   url=str(resp.url), entry=info)
-        except httpx.HTTPError as exc:
-            log.warning("page_fetch_failed", entry_url=info.link, error=str(exc))
     with structlog.contextvars.bound_contextvars(feed_id=info.feed_id, entry_url=info.link):
-        outcome = pipeline.process(doc)
+        known = pipeline.dedup.known_url([info.link])
+        earlier = pipeline.items.get(known[0]) if known else None
+        if earlier is not None:
+            log.info("item_duplicate", item_id=earlier.id, kind="url", fetched=False)
+            return pipeline.repeat(earlier, info.link or earlier.source).to_json()
+        outcome = pipeline.process(fetch_page(pipeline, info))
     from workers.jobs import enqueue_deliveries
 
     enqueue_deliveries(pipeline, outcome.alerts)

@@ -1,0 +1,142 @@
+"""Dedup stage on real Redis with articles written for the tests (fresh-clone versions)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import redis
+
+from monitor.dedup import Deduplicator, canonical_url, shingles, url_key
+from monitor.extract_html import HtmlExtractor
+from monitor.keys import Keys
+from monitor.model import Document
+from tests.own_articles import AR, AR_OTHER, CHROME_B, EN, EN_OTHER, FR, FR_OTHER, OWN_ARTICLES, OwnArticle, page
+
+
+@pytest.fixture
+def dedup(redis_client: redis.Redis) -> Deduplicator:
+    return Deduplicator(redis_client, Keys(f"t{uuid.uuid4().hex[:8]}"), ttl_seconds=3600)
+
+
+@pytest.fixture(scope="module")
+def extractor() -> HtmlExtractor:
+    return HtmlExtractor()
+
+
+def _extracted(extractor: HtmlExtractor, content: bytes, url: str) -> str:
+    return extractor.extract(Document(source=url, content=content, content_type="text/html", url=url)).text
+
+
+def _variants(article: OwnArticle) -> dict[str, bytes]:
+    paras = article.paragraphs
+    return {
+        "headline edited": page(article, title=article.title + " (updated)"),
+        "paragraphs reordered": page(article, paragraphs=paras[3:] + paras[:3]),
+        "chrome changed": page(article, CHROME_B),
+        "one paragraph cut": page(article, paragraphs=paras[:2] + paras[3:]),
+    }
+
+
+def test_tracking_parameters_fragment_and_trivial_variants_share_one_url_key() -> None:
+    """utm_*, fbclid, gclid, mc_cid, the fragment, www., http/https and a trailing slash do not make a new URL."""
+    base = url_key("https://news.example.com/world/2026/harbour-terminal")
+    assert base == "news.example.com/world/2026/harbour-terminal"
+    for variant in (
+        "https://news.example.com/world/2026/harbour-terminal?utm_source=rss&utm_medium=feed",
+        "http://www.news.example.com/world/2026/harbour-terminal/#comments",
+        "https://NEWS.example.com:443/world/2026/harbour-terminal?fbclid=abc&gclid=def&mc_cid=1&mc_eid=2",
+    ):
+        assert url_key(variant) == base, variant
+    assert url_key("https://news.example.com/world/2026/other-story") != base
+    assert url_key("https://news.example.com/article?id=41") != url_key("https://news.example.com/article?id=42")
+
+
+def test_canonical_url_keeps_real_parameters_and_drops_the_fragment() -> None:
+    """Only trackers go: id=7 stays, the query is sorted, the fragment is removed."""
+    assert canonical_url("https://example.org/a?utm_campaign=x&id=7&b=2#top") == "https://example.org/a?b=2&id=7"
+
+
+def test_a_front_page_link_is_no_url_key() -> None:
+    """Feeds that link every entry to the home page must not make all entries one item."""
+    assert url_key("https://example.org/") is None
+    assert url_key("https://example.org/?utm_source=rss") is None
+
+
+def test_shingles_stay_inside_paragraphs() -> None:
+    """Reordering paragraphs leaves the shingle set unchanged; lines under five words give none."""
+    a = "one two three four five six\nseven eight nine ten eleven"
+    b = "seven eight nine ten eleven\none two three four five six\nShare this"
+    assert shingles(a) == shingles(b)
+    assert len(shingles(a)) == 3
+
+
+def test_same_canonical_url_is_the_same_item(dedup: Deduplicator) -> None:
+    """A repeat under the URL with tracking parameters is the same item, not a new one."""
+    first = dedup.check("\n".join(EN.paragraphs), "https://news.example.com/harbour")
+    again = dedup.check("\n".join(EN.paragraphs), "https://news.example.com/harbour?utm_source=x#c")
+    assert (first.kind, again.kind) == ("new", "url")
+    assert again.item_id == first.item_id and again.story_id == first.story_id
+
+
+def test_same_text_elsewhere_is_a_new_item_in_the_same_story(dedup: Deduplicator) -> None:
+    """The exact body at another address joins the story with kind 'text'."""
+    first = dedup.check("\n".join(FR.paragraphs), "https://a.example.fr/bus")
+    other = dedup.check("\n".join(FR.paragraphs), "https://b.example.fr/transport/bus-ruraux")
+    assert other.kind == "text"
+    assert other.story_id == first.story_id and other.duplicate_of == first.item_id
+    assert other.item_id != first.item_id
+
+
+@pytest.mark.parametrize("article", OWN_ARTICLES, ids=lambda a: a.lang)
+def test_republished_variants_join_the_earlier_story(
+    dedup: Deduplicator, extractor: HtmlExtractor, article: OwnArticle
+) -> None:
+    """Edited headline, reordered paragraphs, other chrome, one paragraph cut: all in the first story."""
+    original = dedup.check(_extracted(extractor, page(article), "https://one.example.com/a"),
+                           "https://one.example.com/a")
+    assert original.kind == "new"
+    for n, (name, content) in enumerate(_variants(article).items()):
+        url = f"https://outlet{n}.example.net/{article.lang}/story-{n}"
+        result = dedup.check(_extracted(extractor, content, url), url)
+        assert result.kind in ("text", "near"), name
+        assert result.story_id == original.story_id, name
+        assert result.duplicate_of is not None, name
+
+
+def test_paragraph_reorder_and_cut_are_near_duplicates(dedup: Deduplicator) -> None:
+    """Without an exact match, the MinHash level finds the story (kind 'near')."""
+    first = dedup.check("\n".join(EN.paragraphs), "https://one.example.com/x")
+    paras = EN.paragraphs
+    moved = dedup.check("\n".join(paras[3:] + paras[:3]), "https://two.example.com/x")
+    cut = dedup.check("\n".join(paras[:4] + paras[5:]), "https://three.example.com/x")
+    assert (moved.kind, cut.kind) == ("near", "near")
+    assert moved.story_id == cut.story_id == first.story_id
+
+
+@pytest.mark.parametrize(("article", "other"), [(EN, EN_OTHER), (FR, FR_OTHER), (AR, AR_OTHER)],
+                         ids=["en", "fr", "ar"])
+def test_similar_headlines_different_articles_stay_apart(
+    dedup: Deduplicator, article: OwnArticle, other: OwnArticle
+) -> None:
+    """Two articles whose headlines differ by one word but whose bodies differ are two stories."""
+    first = dedup.check("\n".join(article.paragraphs), f"https://one.example.com/{article.lang}")
+    second = dedup.check("\n".join(other.paragraphs), f"https://one.example.com/{article.lang}-other")
+    assert (first.kind, second.kind) == ("new", "new")
+    assert first.story_id != second.story_id
+
+
+def test_arabic_spelling_variants_are_the_same_text(dedup: Deduplicator) -> None:
+    """Diacritics, tatweel and hamza forms are folded before hashing and shingling."""
+    body = "\n".join(AR.paragraphs)
+    variant = body.replace("افتتحت", "إفتتحت").replace("المياه", "المـياه").replace("يومياً", "يومياً")
+    first = dedup.check(body, "https://ar.example.com/1")
+    second = dedup.check(variant, "https://ar2.example.com/1")
+    assert second.kind == "text" and second.story_id == first.story_id
+
+
+def test_known_url_finds_an_item_before_any_fetch(dedup: Deduplicator) -> None:
+    """known_url answers for a tracking-parameter variant of a stored URL, and None for a new one."""
+    first = dedup.check("\n".join(EN.paragraphs), "https://news.example.com/harbour")
+    assert dedup.known_url(["https://news.example.com/harbour?utm_medium=rss"]) == (first.item_id, first.story_id)
+    assert dedup.known_url(["https://news.example.com/other"]) is None
