@@ -1,15 +1,17 @@
-"""Topic classification with weighted term rules (config/topics.yaml).
+"""Topic classification with weighted term rules (config/topics.yaml) and country mentions.
 
 How a text is scored, per topic:
 
 1. Title and body are normalized (:func:`monitor.textnorm.normalize`) and tokenized.
-2. Each token is expanded to lookup forms: Arabic tokens lose one proclitic and/or one
-   suffix (:func:`monitor.textnorm.arabic_variants`); Latin tokens also lose a plural ``s``.
-3. Forms are looked up in one dictionary built at start-up from every rule term: single
-   words, prefix terms (``terroris*``), and the first word of multi-word phrases, whose
-   following words are then checked against the next tokens' forms. Lookups are memoized
-   per token, so the cost per document depends on its length, not on the number of terms.
-4. Words covered by an exclusion phrase never count.
+2. Each token is expanded to candidate forms (:func:`monitor.wordforms.word_forms`: Arabic
+   clitics and suffixes off, Latin accents folded and plural/feminine endings off).
+3. Forms are looked up in one dictionary built at start-up from every rule term and every
+   gazetteer name: single words, prefix terms (``terroris*``), and the first word of
+   multi-word phrases, whose following words are then checked against the next tokens'
+   forms. Lookups are memoized per token, so the cost per document depends on its length,
+   not on the number of terms.
+4. Words covered by an exclusion phrase never count; within a topic each word counts once,
+   for the longest (then heaviest) term covering it.
 5. A term's contribution is ``weight * (1 + ln(count))`` (sublinear tf scaling, Manning,
    Raghavan & Schütze, *Introduction to Information Retrieval*, 2008, §6.4.1), multiplied by
    the topic's ``title_weight`` for title matches. A topic is a label when its score reaches
@@ -21,7 +23,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -29,33 +30,35 @@ import yaml
 from monitor.config import TopicsFile
 from monitor.errors import ConfigError
 from monitor.model import Classification, Evidence
-from monitor.textnorm import arabic_variants, is_arabic_letter, normalize, tokens
+from monitor.textnorm import normalize, tokens
+from monitor.wordforms import fold_latin, word_forms
 
-_MIN_PREFIX = 3
+#: Shortest prefix a ``*`` term may have (shorter ones would match half the dictionary).
+MIN_PREFIX = 3
+#: Pseudo-topic under which gazetteer names are indexed.
+_COUNTRY = "\x00country"
+#: Memo entries kept per classifier before the memo is cleared (bounded memory).
+_MEMO_MAX = 500_000
 
 
 @dataclass(frozen=True)
 class _Rule:
     topic: str
     language: str
-    term: str  # as written in topics.yaml
-    words: tuple[str, ...]  # normalized words; the last may be a prefix
+    term: str  # as written in topics.yaml (for countries: the ISO code)
+    words: tuple[str, ...]  # normalized, accent-folded words; the last may be a prefix
     prefix: bool
     weight: float
     exclusion: bool = False
 
 
-def token_forms(token: str) -> frozenset[str]:
-    """Lookup forms of one normalized token (Arabic clitics/suffixes off, Latin plural ``s`` off)."""
-    if token and is_arabic_letter(token[0]):
-        return frozenset(arabic_variants(token))
-    if len(token) > 3 and token.endswith("s"):
-        return frozenset((token, token[:-1]))
-    return frozenset((token,))
+def rule_words(text: str) -> tuple[str, ...]:
+    """Normalized, accent-folded words of a rule term or gazetteer name (``*`` removed)."""
+    return tuple(fold_latin(w) for w in tokens(normalize(text.rstrip("*"))))
 
 
 class Classifier:
-    """Compiled topic rules; call :meth:`classify` many times.
+    """Compiled topic rules and country names; call :meth:`classify` many times.
 
     Args:
         topics: validated ``topics.yaml``.
@@ -63,14 +66,16 @@ class Classifier:
             see :func:`load_countries`.
 
     Raises:
-        ConfigError: a term that normalizes to nothing, naming the topic and the term.
+        ConfigError: a term that normalizes to no word, or a prefix term shorter than
+            :data:`MIN_PREFIX` letters, naming the topic, the language and the term.
     """
 
     def __init__(self, topics: TopicsFile, countries: dict[str, dict[str, str]] | None = None) -> None:
         self._topics = topics.topics
-        self._exact: dict[str, list[_Rule]] = defaultdict(list)
-        self._prefix: dict[str, list[_Rule]] = defaultdict(list)
         self._languages: set[str] = set()
+        # language -> first word -> rules; "" holds every language (used when the language is unknown)
+        self._exact: dict[str, dict[str, list[_Rule]]] = defaultdict(lambda: defaultdict(list))
+        self._prefix: dict[str, dict[str, list[_Rule]]] = defaultdict(lambda: defaultdict(list))
         for name, topic in topics.topics.items():
             for lang, rules in topic.languages.items():
                 self._languages.add(lang)
@@ -78,40 +83,61 @@ class Classifier:
                     self._add(_compile(name, lang, term, weight, exclusion=False))
                 for term in rules.exclude:
                     self._add(_compile(name, lang, term, 0.0, exclusion=True))
-        # language -> first word -> [(words, code)]
-        self._country_index: dict[str, dict[str, list[tuple[tuple[str, ...], str]]]] = {}
         for lang, names in (countries or {}).items():
-            index = self._country_index.setdefault(lang, defaultdict(list))
-            for name, code in names.items():
-                words = tuple(tokens(normalize(name)))
+            self._languages.add(lang)
+            for country_name, code in names.items():
+                words = rule_words(country_name)
                 if words:
-                    index[words[0]].append((words, code))
-        self._lookup = lru_cache(maxsize=200_000)(self._lookup_uncached)
-        self._forms = lru_cache(maxsize=200_000)(token_forms)
+                    self._add(_Rule(_COUNTRY, lang, code, words, False, 1.0))
+        self._memo: dict[tuple[str, str], tuple[_Rule, ...]] = {}
+        self._forms_memo: dict[str, tuple[str, ...]] = {}
 
     def _add(self, rule: _Rule) -> None:
-        table = self._prefix if rule.prefix and len(rule.words) == 1 else self._exact
-        table[rule.words[0]].append(rule)
+        single_prefix = rule.prefix and len(rule.words) == 1
+        for lang in (rule.language, ""):
+            table = self._prefix[lang] if single_prefix else self._exact[lang]
+            table[rule.words[0]].append(rule)
 
-    def _lookup_uncached(self, token: str) -> tuple[_Rule, ...]:
-        found: list[_Rule] = []
-        for form in token_forms(token):
-            found.extend(self._exact.get(form, ()))
-            for k in range(_MIN_PREFIX, len(form) + 1):
-                found.extend(self._prefix.get(form[:k], ()))
-        return tuple(dict.fromkeys(found))
+    def _forms(self, token: str) -> tuple[str, ...]:
+        forms = self._forms_memo.get(token)
+        if forms is None:
+            if len(self._forms_memo) > _MEMO_MAX:
+                self._forms_memo.clear()
+            forms = self._forms_memo[token] = word_forms(token)
+        return forms
 
-    def _matches(self, toks: list[str], language: str | None) -> dict[_Rule, int]:
+    def _lookup(self, token: str, lang: str) -> tuple[_Rule, ...]:
+        """Rules whose first word matches ``token`` (memoized per token and language)."""
+        key = (token, lang)
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) > _MEMO_MAX:
+                self._memo.clear()
+            exact, prefix = self._exact.get(lang, {}), self._prefix.get(lang, {})
+            hits: list[_Rule] = []
+            for form in self._forms(token):
+                hits.extend(exact.get(form, ()))
+                if prefix:
+                    for k in range(MIN_PREFIX, len(form) + 1):
+                        hits.extend(prefix.get(form[:k], ()))
+            found = self._memo[key] = tuple(dict.fromkeys(hits))
+        return found
+
+    def _matches(self, toks: list[str], lang: str) -> dict[_Rule, int]:
         """Count rule matches in one token list, exclusions applied."""
         hits: list[tuple[int, int, _Rule]] = []
+        lookup = self._lookup
         for i, tok in enumerate(toks):
-            for rule in self._lookup(tok):
-                if language in self._languages and rule.language != language:
-                    continue
+            rules = lookup(tok, lang)
+            if not rules:
+                continue
+            for rule in rules:
                 n = len(rule.words)
                 if n > 1 and not self._phrase_at(toks, i, rule):
                     continue
                 hits.append((i, i + n, rule))
+        if not hits:
+            return {}
         excluded: set[int] = set()
         for start, end, rule in hits:
             if rule.exclusion:
@@ -133,37 +159,40 @@ class Classifier:
         words = rule.words
         if i + len(words) > len(toks):
             return False
+        last = len(words) - 1
         for j in range(1, len(words)):
             forms = self._forms(toks[i + j])
-            word = words[j]
-            if rule.prefix and j == len(words) - 1:
-                if not any(f.startswith(word) for f in forms):
+            if rule.prefix and j == last:
+                if not any(f.startswith(words[j]) for f in forms):
                     return False
-            elif word not in forms:
+            elif words[j] not in forms:
                 return False
         return True
 
     def classify(self, title: str, text: str, language: str | None = None) -> Classification:
-        """Score ``title`` and ``text`` against every topic.
+        """Score ``title`` and ``text`` against every topic and count country mentions.
 
         Args:
-            language: ISO 639-1 code; when the rules have this language, only its rules apply,
-                otherwise the rules of every language do.
+            language: ISO 639-1 code; when the rules have this language, only its rules and
+                names apply, otherwise those of every language do.
 
         Returns:
             :class:`~monitor.model.Classification` with scores rounded to 2 decimals,
-            labels in config order, evidence sorted by contribution.
+            labels in config order, evidence sorted by contribution, countries most
+            mentioned first.
         """
-        title_toks = tokens(normalize(title))
-        body_toks = tokens(normalize(text))
+        lang = language if language in self._languages else ""
         scores: dict[str, float] = {name: 0.0 for name in self._topics}
         evidence: dict[str, list[Evidence]] = {name: [] for name in self._topics}
         distinct: dict[str, set[str]] = {name: set() for name in self._topics}
-        for where, toks in (("title", title_toks), ("body", body_toks)):
-            for rule, count in self._matches(toks, language).items():
+        countries: dict[str, int] = defaultdict(int)
+        for where, part in (("title", title), ("body", text)):
+            for rule, count in self._matches(tokens(normalize(part)), lang).items():
+                if rule.topic == _COUNTRY:
+                    countries[rule.term] += count
+                    continue
                 factor = self._topics[rule.topic].title_weight if where == "title" else 1.0
-                contribution = rule.weight * (1.0 + math.log(count)) * factor
-                scores[rule.topic] += contribution
+                scores[rule.topic] += rule.weight * (1.0 + math.log(count)) * factor
                 distinct[rule.topic].add(rule.term)
                 evidence[rule.topic].append(Evidence(rule.term, count, where, rule.weight))  # type: ignore[arg-type]
         labels = [
@@ -172,45 +201,23 @@ class Classifier:
             if scores[name] >= topic.threshold and len(distinct[name]) >= topic.min_distinct_terms
         ]
         for evs in evidence.values():
-            evs.sort(key=lambda e: (-e.weight * e.count, e.term))
+            evs.sort(key=lambda e: (-e.weight * e.count, e.term, e.where))
         return Classification(
             topics={k: round(v, 2) for k, v in scores.items()},
             labels=labels,
             evidence={k: v for k, v in evidence.items() if v},
-            countries=self.countries(title_toks + body_toks, language),
+            countries=dict(sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))),
         )
-
-    def countries(self, toks: list[str], language: str | None = None) -> dict[str, int]:
-        """Count country mentions (names and demonyms) in normalized tokens.
-
-        Uses the names of ``language`` when the gazetteer has it, otherwise of every language.
-
-        Returns:
-            code -> mentions, most mentioned first.
-        """
-        counts: dict[str, int] = defaultdict(int)
-        langs = [language] if language in self._country_index else list(self._country_index)
-        indexes = [self._country_index[lang] for lang in langs]
-        for i, tok in enumerate(toks):
-            matched: set[str] = set()
-            for form in self._forms(tok):
-                for words, code in (m for index in indexes for m in index.get(form, ())):
-                    if code not in matched and self._words_follow(toks, i, words):
-                        matched.add(code)
-                        counts[code] += 1
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-    def _words_follow(self, toks: list[str], i: int, words: tuple[str, ...]) -> bool:
-        if i + len(words) > len(toks):
-            return False
-        return all(w in self._forms(toks[i + j]) for j, w in enumerate(words[1:], 1))
 
 
 def _compile(topic: str, language: str, term: str, weight: float, exclusion: bool) -> _Rule:
     prefix = term.endswith("*")
-    words = tuple(tokens(normalize(term.rstrip("*"))))
+    words = rule_words(term)
+    where = f"topics.yaml: topic {topic!r}, language {language!r}"
     if not words:
-        raise ConfigError(f"topics.yaml: topic {topic!r}, language {language!r}: term {term!r} has no words")
+        raise ConfigError(f"{where}: term {term!r} has no words")
+    if prefix and len(words[-1]) < MIN_PREFIX:
+        raise ConfigError(f"{where}: prefix term {term!r} needs at least {MIN_PREFIX} letters before '*'")
     return _Rule(topic, language, term, words, prefix, weight, exclusion)
 
 

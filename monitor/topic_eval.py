@@ -1,0 +1,193 @@
+"""Evaluation of topic rules against hand-labelled items (``monitor topics eval``).
+
+Two kinds of labelled JSON Lines files are read (see ``tests/data/GUIDELINE.md``):
+
+* items with their text: ``{"id", "language", "labels", "title", "text", ...}``;
+* labels for items of the shared corpus, whose text is read at evaluation time:
+  ``{"id", "source": "page"|"feed", "file", "entry"?, "language", "labels"}``. Pages go
+  through the extraction stage; feed entries give ``title`` + ``summary`` (markup removed).
+
+Metrics per topic, overall and per language: precision = TP/(TP+FP), recall = TP/(TP+FN),
+F1 = their harmonic mean (van Rijsbergen, *Information Retrieval*, 1979); 0.0 when undefined.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import ConfigError
+from monitor.model import Classification
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class LabelledItem:
+    """One item with its hand labels and the text to classify."""
+
+    id: str
+    language: str
+    labels: frozenset[str]
+    title: str
+    text: str
+    split: str = "dev"
+    kind: str = ""
+
+
+@dataclass
+class Counts:
+    """True positives, false positives, false negatives for one topic in one slice."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def scores(self) -> dict[str, float | int]:
+        """``precision``, ``recall``, ``f1`` (0..1, 3 decimals), ``support`` (= TP + FN) and the raw counts."""
+        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f1, 3), "support": self.tp + self.fn,
+                "tp": self.tp, "fp": self.fp, "fn": self.fn}
+
+
+@dataclass
+class Report:
+    """Evaluation result: per topic (``"all"`` and per language) counts, and the errors with evidence."""
+
+    items: int = 0
+    counts: dict[str, dict[str, Counts]] = field(default_factory=dict)  # topic -> slice -> counts
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-safe form: ``{"items", "topics": {topic: {slice: scores}}, "errors": [...]}``."""
+        return {
+            "items": self.items,
+            "topics": {t: {s: c.scores() for s, c in slices.items()} for t, slices in self.counts.items()},
+            "errors": self.errors,
+        }
+
+
+def evaluate(
+    items: Iterable[LabelledItem], classify: Callable[[str, str, str], Classification], topics: Iterable[str]
+) -> Report:
+    """Classify every item and compare its labels with the hand labels, per topic and language.
+
+    Args:
+        classify: ``(title, text, language) -> Classification``, e.g. ``Classifier.classify``.
+        topics: the topics to score (the configured ones).
+    """
+    report = Report()
+    topics = list(topics)
+    for item in items:
+        report.items += 1
+        result = classify(item.title, item.text, item.language)
+        predicted = set(result.labels)
+        for topic in topics:
+            slices = report.counts.setdefault(topic, {})
+            truth, guess = topic in item.labels, topic in predicted
+            for name in ("all", item.language):
+                c = slices.setdefault(name, Counts())
+                c.tp += truth and guess
+                c.fp += guess and not truth
+                c.fn += truth and not guess
+            if truth != guess:
+                report.errors.append(_error(item, topic, "false_positive" if guess else "false_negative", result))
+    return report
+
+
+def _error(item: LabelledItem, topic: str, kind: str, result: Classification) -> dict[str, Any]:
+    evidence = [f"{e.term}x{e.count}@{e.where}" for e in result.evidence.get(topic, [])]
+    return {"id": item.id, "language": item.language, "topic": topic, "kind": kind,
+            "score": result.topics.get(topic, 0.0), "title": item.title[:120], "evidence": evidence}
+
+
+def load_items(path: Path, corpus: Path | None = None, split: str | None = None) -> list[LabelledItem]:
+    """Read a labelled JSON Lines file; corpus references are resolved under ``corpus``.
+
+    Args:
+        corpus: the shared corpus folder (with ``pages/`` and ``feeds/``); needed only when
+            the file references corpus items.
+        split: keep only items of this split (``dev`` or ``heldout``); None keeps all.
+
+    Raises:
+        ConfigError: unreadable file, a line that is not a labelled item (naming file and line),
+            or a corpus reference that cannot be resolved.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    resolver = _CorpusResolver(corpus) if corpus else None
+    items = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if "source" in row:
+                if resolver is None:
+                    raise ConfigError("references the shared corpus but no corpus folder was given")
+                title, text = resolver.text(row)
+            else:
+                title, text = row.get("title", ""), row["text"]
+            item = LabelledItem(str(row["id"]), row["language"], frozenset(row["labels"]), title, text,
+                                row.get("split", "dev"), row.get("kind", ""))
+        except (ValueError, KeyError, TypeError, ConfigError) as exc:
+            raise ConfigError(f"{path}:{n}: not a labelled item: {exc}") from exc
+        if split is None or item.split == split:
+            items.append(item)
+    return items
+
+
+class _CorpusResolver:
+    """Reads page and feed-entry texts from the shared corpus, parsing each feed once."""
+
+    def __init__(self, root: Path) -> None:
+        if not (root / "pages").is_dir() or not (root / "feeds").is_dir():
+            raise ConfigError(f"{root}: not a corpus folder (expected pages/ and feeds/)")
+        self._root = root
+        self._feeds: dict[str, dict[str, tuple[str, str]]] = {}
+
+    def text(self, row: dict[str, Any]) -> tuple[str, str]:
+        if row["source"] == "page":
+            return self._page(self._root / "pages" / row["file"])
+        entries = self._feeds.get(row["file"])
+        if entries is None:
+            entries = self._feeds[row["file"]] = self._feed(self._root / "feeds" / row["file"])
+        if row["entry"] not in entries:
+            raise ConfigError(f"feed {row['file']}: no entry {row['entry']!r}")
+        return entries[row["entry"]]
+
+    @staticmethod
+    def _page(path: Path) -> tuple[str, str]:
+        from monitor.errors import DocumentError
+        from monitor.extract import extract, read_document
+
+        try:
+            article = extract(read_document(path, 20_000_000))
+        except DocumentError as exc:
+            raise ConfigError(f"page {path.name}: {exc}") from exc
+        return article.title, article.text
+
+    @staticmethod
+    def _feed(path: Path) -> dict[str, tuple[str, str]]:
+        import feedparser
+
+        if not path.exists():
+            raise ConfigError(f"feed {path.name}: missing")
+        parsed = feedparser.parse(path.read_bytes())
+        out: dict[str, tuple[str, str]] = {}
+        for entry in parsed.entries:
+            key = entry.get("id") or entry.get("link")
+            summary = html.unescape(_TAG.sub(" ", entry.get("summary", "")))
+            title = html.unescape(_TAG.sub(" ", entry.get("title", "")))
+            if key and key not in out:
+                out[key] = (" ".join(title.split()), " ".join(summary.split()))
+        return out

@@ -1,0 +1,107 @@
+"""Lookup forms of one normalized token, for matching rule terms and gazetteer names.
+
+A token is turned into a small set of *candidate* forms; a rule word matches when it is one
+of them (or, for prefix terms, a prefix of one). Rule words are only normalized and folded,
+never stripped, so a candidate that is not a real word costs nothing: it just matches no rule.
+This is what keeps ``وزير`` a minister and ``التعاون`` cooperation, where Snowball's Arabic
+stemmer gives ``زير`` and ``تعا`` (issue 5).
+
+Arabic (light stemming after Larkey, Ballesteros & Connell, "Light Stemming for Arabic
+Information Retrieval", 2007, but yielding every candidate instead of one stem):
+
+* at most one proclitic group comes off: و ف ب ك ل, the article ال, and their combinations
+  (وال بال كال فال لل ولل فلل وبال فبال وكال ...), leaving at least two letters;
+* then at most one suffix: feminine (ة, after normalization ه), sound plurals (ون ين ات),
+  duals (ان تان تين), nisba forms (ي يه يون يين يات) and possessive pronouns (ه ها هم هما هن
+  ك كم نا ي, also after the plural ات); a ta marbuta that became ت before a pronoun or dual
+  (حكومتها، حكومتان) is given back as ه, and ات plurals also yield the singular in ه.
+
+Latin script (English, French): accents are folded (é -> e, so "Etat" meets "État"), then
+plural and feminine endings come off: -s, -es, -ies -> -y, French -aux -> -al, -e, -enne(s)
+-> -en. Derivational families (terrorism, terrorist, terroriste; diplomatie, diplomatique)
+are matched by prefix terms (``terroris*``, ``diplomati*``) in the rules, not guessed here.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from monitor.textnorm import is_arabic_letter
+
+_AR_PREFIXES: tuple[str, ...] = tuple(
+    sorted(
+        {"و", "ف", "ب", "ك", "ل", "ال", "وال", "فال", "بال", "كال", "لل", "ولل", "فلل", "وب", "فب", "ول", "فل",
+         "وك", "فك", "وبال", "فبال", "وكال", "فكال"},
+        key=len,
+        reverse=True,
+    )
+)
+#: Pronoun suffixes and dual endings: before them ة is written ت.
+_AR_AFTER_TA = ("ها", "هم", "هما", "هن", "ه", "ك", "كم", "نا", "ي", "ان", "ين")
+_AR_SUFFIXES: tuple[str, ...] = tuple(
+    sorted(
+        {"ه", "ات", "ون", "ين", "ان", "تان", "تين", "ي", "يه", "يون", "يين", "يات", "ها", "هم", "هما", "هن",
+         "ك", "كم", "نا", "اته", "اتها", "اتهم", "يا"},
+        key=len,
+        reverse=True,
+    )
+)
+_MIN_STEM = 2
+_MIN_LATIN = 3
+
+
+def word_forms(token: str) -> tuple[str, ...]:
+    """Candidate forms of one normalized token (see module docstring); the token itself first."""
+    if token and is_arabic_letter(token[0]):
+        return arabic_forms(token)
+    return latin_forms(token)
+
+
+def fold_latin(word: str) -> str:
+    """Remove accents from a normalized Latin-script word (``état`` -> ``etat``); others unchanged."""
+    if word.isascii() or (word and is_arabic_letter(word[0])):
+        return word
+    decomposed = unicodedata.normalize("NFD", word)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def arabic_forms(token: str) -> tuple[str, ...]:
+    """Candidate forms of a normalized Arabic token: clitics and one suffix off (module docstring)."""
+    out = dict.fromkeys([token])
+    bases = [token]
+    for prefix in _AR_PREFIXES:
+        if token.startswith(prefix) and len(token) - len(prefix) >= _MIN_STEM:
+            bases.append(token[len(prefix):])
+    for base in bases:
+        out[base] = None
+        for suffix in _AR_SUFFIXES:
+            if not base.endswith(suffix) or len(base) - len(suffix) < _MIN_STEM:
+                continue
+            stem = base[: -len(suffix)]
+            out[stem] = None
+            if suffix in _AR_AFTER_TA and stem.endswith("ت") and len(stem) > _MIN_STEM:
+                out[stem[:-1] + "ه"] = None
+            if suffix.startswith("ات"):
+                out[stem + "ه"] = None
+    return tuple(out)
+
+
+def latin_forms(token: str) -> tuple[str, ...]:
+    """Candidate forms of a normalized Latin-script token: accents folded, plural/feminine off."""
+    word = fold_latin(token)
+    out = dict.fromkeys([word])
+    if len(word) <= _MIN_LATIN:
+        return tuple(out)
+    if word.endswith("ies"):
+        out[word[:-3] + "y"] = None
+    if word.endswith("aux"):
+        out[word[:-3] + "al"] = None
+    stripped = word[:-1] if word.endswith(("s", "x")) else word
+    out[stripped] = None
+    if word.endswith("es"):
+        out[word[:-2]] = None
+    if stripped.endswith("enne"):
+        out[stripped[:-3]] = None
+    elif stripped.endswith("e") and len(stripped) > _MIN_LATIN + 1:
+        out[stripped[:-1]] = None
+    return tuple(out)
