@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from monitor.errors import ConfigError
 
@@ -137,6 +137,15 @@ class AlertRule(_Strict):
         return max(1, round(self.digest_minutes * 60))
 
 
+def _apprise_url(url: str) -> str:
+    """``log://`` or a URL Apprise can parse (its plugins validate tokens and hosts)."""
+    import apprise
+
+    if url != "log://" and apprise.Apprise.instantiate(url) is None:
+        raise ValueError("not a valid Apprise URL (see https://github.com/caronc/apprise/wiki)")
+    return url
+
+
 class AlertsFile(_Strict):
     """``alerts.yaml``: channels (name -> Apprise URL or ``log://``), alert rules, template files.
 
@@ -144,22 +153,12 @@ class AlertsFile(_Strict):
     replace the default plain-text / Markdown message (see :mod:`monitor.alert_render`).
     """
 
-    channels: dict[str, str] = Field(default_factory=lambda: {"log": "log://"})
+    channels: dict[str, Annotated[str, AfterValidator(_apprise_url)]] = Field(
+        default_factory=lambda: {"log": "log://"}
+    )
     rules: tuple[AlertRule, ...] = ()
     template: str | None = None
     markdown_template: str | None = None
-
-    @field_validator("channels")
-    @classmethod
-    def _apprise_urls(cls, channels: dict[str, str]) -> dict[str, str]:
-        import apprise
-
-        for name, url in channels.items():
-            if url != "log://" and apprise.Apprise.instantiate(url) is None:
-                raise ValueError(
-                    f"channel {name!r}: not a valid Apprise URL (see https://github.com/caronc/apprise/wiki)"
-                )
-        return channels
 
     @model_validator(mode="after")
     def _channels_exist(self) -> AlertsFile:
