@@ -11,10 +11,13 @@ How a text is scored, per topic:
    forms. Lookups are memoized per token, so the cost per document depends on its length,
    not on the number of terms.
 4. Words covered by an exclusion phrase never count; within a topic each word counts once,
-   for the longest (then heaviest) term covering it.
+   for the longest (then heaviest) term covering it. ``against`` terms (counter-evidence,
+   e.g. sport vocabulary) have negative weights.
 5. A term's contribution is ``weight * (1 + ln(count))`` (sublinear tf scaling, Manning,
    Raghavan & Schütze, *Introduction to Information Retrieval*, 2008, §6.4.1), multiplied by
-   the topic's ``title_weight`` for title matches. A topic is a label when its score reaches
+   the topic's ``title_weight`` for title matches and, in the body, divided by the pivoted
+   length norm of the topic (``length_pivot``, ``length_slope``; Singhal, Buckley & Mitra,
+   SIGIR 1996) so a long article needs more evidence than a short item. A topic is a label when its score reaches
    ``threshold`` with at least ``min_distinct_terms`` different terms.
 """
 
@@ -83,6 +86,8 @@ class Classifier:
                     self._add(_compile(name, lang, term, weight, exclusion=False))
                 for term in rules.exclude:
                     self._add(_compile(name, lang, term, 0.0, exclusion=True))
+                for term, weight in rules.against.items():
+                    self._add(_compile(name, lang, term, -weight, exclusion=False))
         for lang, names in (countries or {}).items():
             self._languages.add(lang)
             for country_name, code in names.items():
@@ -187,13 +192,19 @@ class Classifier:
         distinct: dict[str, set[str]] = {name: set() for name in self._topics}
         countries: dict[str, int] = defaultdict(int)
         for where, part in (("title", title), ("body", text)):
-            for rule, count in self._matches(tokens(normalize(part)), lang).items():
+            toks = tokens(normalize(part))
+            for rule, count in self._matches(toks, lang).items():
                 if rule.topic == _COUNTRY:
                     countries[rule.term] += count
                     continue
-                factor = self._topics[rule.topic].title_weight if where == "title" else 1.0
+                topic = self._topics[rule.topic]
+                if where == "title":
+                    factor = topic.title_weight
+                else:
+                    factor = 1.0 / ((1.0 - topic.length_slope) + topic.length_slope * len(toks) / topic.length_pivot)
                 scores[rule.topic] += rule.weight * (1.0 + math.log(count)) * factor
-                distinct[rule.topic].add(rule.term)
+                if rule.weight > 0:
+                    distinct[rule.topic].add(rule.term)
                 evidence[rule.topic].append(Evidence(rule.term, count, where, rule.weight))  # type: ignore[arg-type]
         labels = [
             name

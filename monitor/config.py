@@ -6,6 +6,7 @@ Every error names the file, the line and the path of the value at fault, e.g.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -73,23 +74,41 @@ class LanguageRules(_Strict):
 
     ``terms``: term or phrase -> weight; a trailing ``*`` is a prefix match.
     ``exclude``: phrases whose words never count as evidence (false friends).
+    ``against``: term -> weight of counter-evidence (e.g. sport vocabulary); a match
+    subtracts its weight from the topic score and never makes a label by itself.
     """
 
     terms: dict[str, float] = Field(default_factory=dict)
     exclude: tuple[str, ...] = ()
+    against: dict[str, float] = Field(default_factory=dict)
 
-    @field_validator("terms")
+    @field_validator("terms", "against")
     @classmethod
     def _check_terms(cls, terms: dict[str, float]) -> dict[str, float]:
         for term, weight in terms.items():
-            core = term.rstrip("*")
-            if not core.strip():
-                raise ValueError(f"term {term!r} is empty")
-            if "*" in core:
-                raise ValueError(f"term {term!r}: '*' is only allowed at the end")
+            _check_term(term)
             if weight <= 0:
                 raise ValueError(f"term {term!r}: weight must be > 0")
         return terms
+
+    @field_validator("exclude")
+    @classmethod
+    def _check_exclude(cls, exclude: tuple[str, ...]) -> tuple[str, ...]:
+        for term in exclude:
+            _check_term(term)
+        return exclude
+
+
+def _check_term(term: str) -> None:
+    """Reject terms that cannot match anything sensible (the error names the term)."""
+    core = term[:-1] if term.endswith("*") else term
+    words = re.findall(r"\w+", core)
+    if not words:
+        raise ValueError(f"term {term!r} has no letters or digits")
+    if "*" in core:
+        raise ValueError(f"term {term!r}: '*' is only allowed once, at the end")
+    if term.endswith("*") and len(words[-1]) < 3:
+        raise ValueError(f"term {term!r}: a prefix term needs at least 3 letters before '*'")
 
 
 class TopicConfig(_Strict):
@@ -99,6 +118,11 @@ class TopicConfig(_Strict):
     threshold: float = Field(4.0, gt=0)
     title_weight: float = Field(2.0, ge=0)
     min_distinct_terms: int = Field(2, ge=1)
+    #: Pivoted length normalization of the body score (Singhal, Buckley & Mitra, "Pivoted
+    #: Document Length Normalization", SIGIR 1996): body score is divided by
+    #: ``(1 - length_slope) + length_slope * body_tokens / length_pivot``. Slope 0 turns it off.
+    length_pivot: int = Field(250, ge=1)
+    length_slope: float = Field(0.0, ge=0, lt=1)
     languages: dict[str, LanguageRules]
 
 

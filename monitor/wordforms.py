@@ -13,7 +13,9 @@ Information Retrieval", 2007, but yielding every candidate instead of one stem):
   (وال بال كال فال لل ولل فلل وبال فبال وكال ...), leaving at least two letters;
 * then at most one suffix: feminine (ة, after normalization ه), sound plurals (ون ين ات),
   duals (ان تان تين), nisba forms (ي يه يون يين يات) and possessive pronouns (ه ها هم هما هن
-  ك كم نا ي, also after the plural ات); a ta marbuta that became ت before a pronoun or dual
+  ك كم نا ي, also after the plural ات) and the feminine past-tense ت of verbs (أعلنت) and the
+  accusative alif of tanween (اتصالاً هاتفياً);
+  a ta marbuta that became ت before a pronoun or dual
   (حكومتها، حكومتان) is given back as ه, and ات plurals also yield the singular in ه.
 
 Latin script (English, French): accents are folded (é -> e, so "Etat" meets "État"), then
@@ -41,7 +43,7 @@ _AR_AFTER_TA = ("ها", "هم", "هما", "هن", "ه", "ك", "كم", "نا", "�
 _AR_SUFFIXES: tuple[str, ...] = tuple(
     sorted(
         {"ه", "ات", "ون", "ين", "ان", "تان", "تين", "ي", "يه", "يون", "يين", "يات", "ها", "هم", "هما", "هن",
-         "ك", "كم", "نا", "اته", "اتها", "اتهم", "يا"},
+         "ك", "كم", "نا", "اته", "اتها", "اتهم", "يا", "ت", "ا"},
         key=len,
         reverse=True,
     )

@@ -1,0 +1,171 @@
+"""Write monitor/data/countries.yaml: country names, demonyms and capitals in ar/en/fr per ISO code.
+
+Sources:
+* pycountry (ISO 3166-1 from Debian iso-codes, with its Arabic and French translations):
+  short, common and official names of all 249 countries. Inverted names ("Korea, Republic of")
+  are left to the hand-written list.
+* ``EXTRA`` below, written by the project: demonyms (masculine forms; the matcher accepts
+  feminine and plural endings and Arabic clitics, so مصري covers المصرية والمصريين), common
+  short names (Syria, Irak, سوريا) and capitals used as metonyms (Washington, Moscou, الرياض).
+* ``DROP``: names that are also common words and would be counted as countries:
+  English "US" (pronoun), "Jersey" (New Jersey), "Georgia" (the US state), "Chad"/"Jordan"
+  kept (more often the country in news); French "Maurice" (first name), "Réunion" (meeting),
+  "eu"/"US"; Arabic مالي (financial), عمان (both Oman and Amman), هند (a first name), طرابلس
+  (Libya and Lebanon).
+
+Run: ``python scripts/build_countries.py`` (rewrites the file; review the diff).
+"""
+
+from __future__ import annotations
+
+import gettext
+from pathlib import Path
+
+import pycountry
+import yaml
+
+OUT = Path(__file__).resolve().parent.parent / "monitor" / "data" / "countries.yaml"
+
+EXTRA: dict[str, dict[str, list[str]]] = {
+    "EU": {"en": ["European Union", "EU"], "fr": ["Union européenne", "UE"],
+           "ar": ["الاتحاد الأوروبي", "الاتحاد الاوروبي"]},
+    "EG": {"en": ["Egyptian", "Cairo"], "fr": ["égyptien", "Le Caire"], "ar": ["مصري", "القاهرة", "المصرية"]},
+    "US": {"en": ["U.S.", "USA", "America", "American", "Washington", "White House", "Pentagon"],
+           "fr": ["américain", "Washington", "Maison Blanche"],
+           "ar": ["أمريكا", "أميركا", "أمريكي", "أميركي", "واشنطن", "البيت الأبيض"]},
+    "FR": {"en": ["French", "Paris", "Elysee"], "fr": ["français", "Paris", "Élysée", "Quai d'Orsay"],
+           "ar": ["فرنسي", "باريس", "الإليزيه"]},
+    "GB": {"en": ["Britain", "British", "UK", "London", "Downing Street"],
+           "fr": ["Grande-Bretagne", "britannique", "Londres"], "ar": ["بريطانيا", "بريطاني", "لندن"]},
+    "DE": {"en": ["German", "Berlin"], "fr": ["allemand", "Berlin"], "ar": ["ألماني", "برلين"]},
+    "IT": {"en": ["Italian", "Rome"], "fr": ["italien", "Rome"], "ar": ["إيطالي", "روما"]},
+    "ES": {"en": ["Spanish", "Madrid"], "fr": ["espagnol", "Madrid"], "ar": ["إسباني", "اسباني", "مدريد"]},
+    "BE": {"en": ["Belgian"], "fr": ["belge"], "ar": ["بلجيكي"]},
+    "NL": {"en": ["Dutch", "The Hague"], "fr": ["néerlandais", "Hollande", "La Haye"], "ar": ["هولندي"]},
+    "SE": {"en": ["Swedish", "Swede", "Stockholm"], "fr": ["suédois", "Stockholm"], "ar": ["سويدي", "ستوكهولم"]},
+    "PL": {"en": ["Polish", "Warsaw"], "fr": ["polonais", "Varsovie"], "ar": ["بولندي", "وارسو"]},
+    "UA": {"en": ["Ukrainian", "Kyiv", "Kiev"], "fr": ["ukrainien", "Kiev", "Kyiv"], "ar": ["أوكراني", "كييف"]},
+    "RU": {"en": ["Russia", "Russian", "Moscow", "Kremlin"], "fr": ["Russie", "russe", "Moscou", "Kremlin"],
+           "ar": ["روسيا", "روسي", "موسكو", "الكرملين"]},
+    "TR": {"en": ["Turkey", "Turkish", "Ankara"], "fr": ["Turquie", "turc", "turque", "Ankara"],
+           "ar": ["تركيا", "تركي", "أنقرة"]},
+    "GR": {"en": ["Greek", "Athens"], "fr": ["grec", "grecque", "Athènes"], "ar": ["يوناني", "أثينا"]},
+    "CN": {"en": ["Chinese", "Beijing"], "fr": ["chinois", "Pékin"], "ar": ["صيني", "بكين"]},
+    "JP": {"en": ["Japanese", "Tokyo"], "fr": ["japonais", "Tokyo"], "ar": ["ياباني", "طوكيو"]},
+    "KR": {"en": ["South Korea", "South Korean", "Seoul"], "fr": ["Corée du Sud", "sud-coréen", "Séoul"],
+           "ar": ["كوريا الجنوبية", "سيول"]},
+    "KP": {"en": ["North Korea", "North Korean", "Pyongyang"], "fr": ["Corée du Nord", "nord-coréen", "Pyongyang"],
+           "ar": ["كوريا الشمالية", "بيونغ يانغ"]},
+    "IN": {"en": ["Indian", "New Delhi"], "fr": ["indien", "New Delhi"], "ar": ["الهند", "هندي", "نيودلهي"]},
+    "PK": {"en": ["Pakistani", "Islamabad"], "fr": ["pakistanais", "Islamabad"], "ar": ["باكستاني", "إسلام آباد"]},
+    "AF": {"en": ["Afghan", "Kabul"], "fr": ["afghan", "Kaboul"], "ar": ["أفغاني", "كابل"]},
+    "IR": {"en": ["Iran", "Iranian", "Tehran"], "fr": ["Iran", "iranien", "Téhéran"],
+           "ar": ["إيران", "ايران", "إيراني", "طهران"]},
+    "IQ": {"en": ["Iraqi", "Baghdad"], "fr": ["Irak", "irakien", "Bagdad"], "ar": ["العراق", "عراق", "عراقي", "بغداد"]},
+    "SY": {"en": ["Syria", "Syrian", "Damascus"], "fr": ["Syrie", "syrien", "Damas"],
+           "ar": ["سوريا", "سورية", "سوري", "دمشق"]},
+    "IL": {"en": ["Israeli", "Tel Aviv"], "fr": ["israélien", "Tel-Aviv"], "ar": ["إسرائيل", "اسرائيل", "إسرائيلي",
+           "تل أبيب"]},
+    "PS": {"en": ["Palestine", "Palestinian", "Gaza", "West Bank", "Ramallah"],
+           "fr": ["Palestine", "palestinien", "Gaza", "Cisjordanie", "Ramallah"],
+           "ar": ["فلسطين", "فلسطيني", "غزة", "الضفة الغربية", "رام الله"]},
+    "LB": {"en": ["Lebanese", "Beirut"], "fr": ["libanais", "Beyrouth"], "ar": ["لبنان", "لبناني", "بيروت"]},
+    "JO": {"en": ["Jordanian", "Amman"], "fr": ["jordanien", "Amman"], "ar": ["الأردن", "اردن", "أردني"]},
+    "SA": {"en": ["Saudi Arabia", "Saudi", "Riyadh"], "fr": ["Arabie saoudite", "saoudien", "Riyad"],
+           "ar": ["السعودية", "سعودي", "الرياض"]},
+    "AE": {"en": ["UAE", "Emirati", "Abu Dhabi", "Dubai"], "fr": ["Émirats", "émirati", "Abou Dhabi", "Dubaï"],
+           "ar": ["الإمارات", "امارات", "إماراتي", "أبوظبي", "أبو ظبي", "دبي"]},
+    "QA": {"en": ["Qatari", "Doha"], "fr": ["qatari", "Doha"], "ar": ["قطر", "قطري", "الدوحة"]},
+    "KW": {"en": ["Kuwaiti"], "fr": ["koweïtien"], "ar": ["الكويت", "كويتي"]},
+    "BH": {"en": ["Bahraini", "Manama"], "fr": ["bahreïni", "Manama"], "ar": ["البحرين", "بحريني", "المنامة"]},
+    "OM": {"en": ["Omani", "Muscat"], "fr": ["omanais", "Mascate"], "ar": ["سلطنة عمان", "عماني", "مسقط"]},
+    "YE": {"en": ["Yemeni", "Sanaa", "Aden"], "fr": ["Yémen", "yéménite", "Sanaa"], "ar": ["اليمن", "يمني", "صنعاء",
+           "عدن"]},
+    "LY": {"en": ["Libyan", "Benghazi"], "fr": ["libyen", "Benghazi"], "ar": ["ليبيا", "ليبي", "بنغازي"]},
+    "TN": {"en": ["Tunisian", "Tunis"], "fr": ["tunisien", "Tunis"], "ar": ["تونس", "تونسي"]},
+    "DZ": {"en": ["Algerian", "Algiers"], "fr": ["algérien", "Alger"], "ar": ["الجزائر", "جزائري"]},
+    "MA": {"en": ["Moroccan", "Rabat"], "fr": ["marocain", "Rabat"], "ar": ["المغرب", "مغربي", "الرباط"]},
+    "MR": {"en": ["Mauritanian", "Nouakchott"], "fr": ["mauritanien", "Nouakchott"],
+           "ar": ["موريتانيا", "موريتاني", "نواكشوط"]},
+    "SD": {"en": ["Sudanese", "Khartoum"], "fr": ["soudanais", "Khartoum"], "ar": ["السودان", "سوداني", "الخرطوم"]},
+    "SO": {"en": ["Somali", "Mogadishu"], "fr": ["somalien", "Mogadiscio"], "ar": ["الصومال", "صومالي", "مقديشو"]},
+    "ET": {"en": ["Ethiopian", "Addis Ababa"], "fr": ["éthiopien", "Addis-Abeba"], "ar": ["إثيوبيا", "إثيوبي"]},
+    "KE": {"en": ["Kenyan", "Nairobi"], "fr": ["kényan", "Nairobi"], "ar": ["كينيا", "كيني", "نيروبي"]},
+    "NG": {"en": ["Nigerian", "Abuja"], "fr": ["nigérian", "Abuja"], "ar": ["نيجيريا", "نيجيري"]},
+    "NE": {"en": ["Nigerien", "Niamey"], "fr": ["nigérien", "Niamey"], "ar": ["النيجر", "نيامي"]},
+    "ML": {"en": ["Malian", "Bamako"], "fr": ["malien", "Bamako"], "ar": ["جمهورية مالي", "باماكو"]},
+    "BF": {"en": ["Burkinabe", "Ouagadougou"], "fr": ["burkinabè", "Ouagadougou"], "ar": ["بوركينا فاسو"]},
+    "TD": {"en": ["Chadian", "N'Djamena"], "fr": ["tchadien", "N'Djamena"], "ar": ["تشاد", "تشادي"]},
+    "SN": {"en": ["Senegalese", "Dakar"], "fr": ["sénégalais", "Dakar"], "ar": ["السنغال", "سنغالي"]},
+    "MZ": {"en": ["Mozambican", "Maputo"], "fr": ["mozambicain", "Maputo"], "ar": ["موزمبيق"]},
+    "RW": {"en": ["Rwandan", "Kigali"], "fr": ["rwandais", "Kigali"], "ar": ["رواندا", "رواندي"]},
+    "ZA": {"en": ["South African", "Pretoria"], "fr": ["sud-africain", "Pretoria"], "ar": ["جنوب أفريقيا",
+           "جنوب إفريقيا"]},
+    "CA": {"en": ["Canadian", "Ottawa"], "fr": ["canadien", "Ottawa"], "ar": ["كندا", "كندي", "أوتاوا"]},
+    "MX": {"en": ["Mexican"], "fr": ["mexicain"], "ar": ["المكسيك", "مكسيكي"]},
+    "VE": {"en": ["Venezuelan", "Caracas"], "fr": ["vénézuélien", "Caracas"], "ar": ["فنزويلا", "فنزويلي"]},
+    "BR": {"en": ["Brazilian", "Brasilia"], "fr": ["brésilien", "Brasilia"], "ar": ["البرازيل", "برازيلي"]},
+    "AU": {"en": ["Australian", "Canberra"], "fr": ["australien", "Canberra"], "ar": ["أستراليا", "أسترالي"]},
+    "AM": {"en": ["Armenian", "Yerevan"], "fr": ["arménien", "Erevan"], "ar": ["أرمينيا", "أرميني"]},
+    "AZ": {"en": ["Azerbaijani", "Baku"], "fr": ["azerbaïdjanais", "Bakou"], "ar": ["أذربيجان", "أذربيجاني"]},
+    "GE": {"en": ["Tbilisi"], "fr": ["Géorgie", "géorgien", "Tbilissi"], "ar": ["جورجيا"]},
+    "HT": {"en": ["Haitian"], "fr": ["haïtien"], "ar": ["هايتي"]},
+    "PH": {"en": ["Philippine", "Filipino", "Manila"], "fr": ["philippin", "Manille"], "ar": ["الفلبين", "فلبيني"]},
+    "NP": {"en": ["Nepalese", "Nepali", "Kathmandu"], "fr": ["népalais", "Katmandou"], "ar": ["نيبال"]},
+    "ZW": {"en": ["Zimbabwean", "Harare"], "fr": ["zimbabwéen", "Harare"], "ar": ["زيمبابوي"]},
+    "CU": {"en": ["Cuban", "Havana"], "fr": ["cubain", "La Havane"], "ar": ["كوبا", "كوبي"]},
+    "TW": {"en": ["Taiwan", "Taiwanese", "Taipei"], "fr": ["Taïwan", "taïwanais", "Taipei"], "ar": ["تايوان"]},
+    "VA": {"en": ["Vatican"], "fr": ["Vatican"], "ar": ["الفاتيكان"]},
+}
+
+DROP: dict[str, set[str]] = {
+    "en": {"US", "Jersey", "Georgia", "Réunion", "Reunion", "Man"},
+    "fr": {"Maurice", "Réunion", "US", "Jersey", "Man"},
+    "ar": {"مالي", "عمان", "هند", "طرابلس", "جيرسي"},
+}
+
+
+def _names(country: object, translate: gettext.NullTranslations) -> list[str]:
+    out = []
+    for attr in ("name", "common_name", "official_name"):
+        value = getattr(country, attr, None)
+        if not value:
+            continue
+        name = translate.gettext(value)
+        if "," not in name and "(" not in name:
+            out.append(name.replace("\u0651", ""))  # shadda: normalization drops it anyway
+    return out
+
+
+def build() -> dict[str, dict[str, list[str]]]:
+    """code -> language -> names (pycountry first, then EXTRA), minus DROP, deduplicated."""
+    translations = {"en": gettext.NullTranslations()}
+    for lang in ("ar", "fr"):
+        translations[lang] = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+    data: dict[str, dict[str, list[str]]] = {}
+    for country in pycountry.countries:
+        data[country.alpha_2] = {lang: _names(country, t) for lang, t in translations.items()}
+    for code, by_lang in EXTRA.items():
+        entry = data.setdefault(code, {"en": [], "fr": [], "ar": []})
+        for lang, names in by_lang.items():
+            entry[lang] = entry.get(lang, []) + names
+    for entry in data.values():
+        for lang, names in entry.items():
+            entry[lang] = [n for n in dict.fromkeys(names) if n not in DROP[lang]]
+    return data
+
+
+def main() -> None:
+    data = build()
+    header = (
+        "# Country names, demonyms and capitals per ISO 3166-1 alpha-2 code (plus EU), per language.\n"
+        "# GENERATED by scripts/build_countries.py from pycountry and the script's hand-written lists;\n"
+        "# edit the script, not this file. Matching accepts plural/feminine endings and Arabic clitics.\n"
+    )
+    body = yaml.safe_dump(data, allow_unicode=True, sort_keys=True, width=120, default_flow_style=None)
+    OUT.write_text(header + body, encoding="utf-8")
+    print(f"{OUT}: {len(data)} codes, {sum(len(n) for e in data.values() for n in e.values())} names")
+
+
+if __name__ == "__main__":
+    main()
