@@ -17,12 +17,13 @@ How a text is scored, per topic:
    Raghavan & Schütze, *Introduction to Information Retrieval*, 2008, §6.4.1), multiplied by
    the topic's ``title_weight`` for title matches and, in the body, divided by the pivoted
    length norm of the topic (``length_pivot``, ``length_slope``; Singhal, Buckley & Mitra,
-   SIGIR 1996) so a long article needs more evidence than a short item. A topic is a label when its score reaches
-   ``threshold`` with at least ``min_distinct_terms`` different terms.
+   SIGIR 1996) so a long article needs more evidence than a short item. A topic is a label
+   when its score reaches ``threshold`` with at least ``min_distinct_terms`` different terms.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -40,11 +41,12 @@ from monitor.wordforms import fold_latin, word_forms
 MIN_PREFIX = 3
 #: Pseudo-topic under which gazetteer names are indexed.
 _COUNTRY = "\x00country"
+_SERIAL = itertools.count()
 #: Memo entries kept per classifier before the memo is cleared (bounded memory).
 _MEMO_MAX = 500_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: each compiled rule is one object
 class _Rule:
     topic: str
     language: str
@@ -53,6 +55,22 @@ class _Rule:
     prefix: bool
     weight: float
     exclusion: bool = False
+    #: Sort key of its matches: longer phrases first, then heavier terms, then longer terms;
+    #: the serial number makes keys unique so hit tuples never compare rules.
+    rank: tuple[int, float, int, int] = (0, 0.0, 0, 0)
+
+    @classmethod
+    def make(cls, topic: str, language: str, term: str, words: tuple[str, ...], prefix: bool, weight: float,
+             exclusion: bool = False) -> _Rule:
+        """A rule with its ``rank`` filled in."""
+        rank = (-len(words), -weight, -len(term), next(_SERIAL))
+        return cls(topic, language, term, words, prefix, weight, exclusion, rank)
+
+
+#: Memo entry of a token: (single-word rules, phrase rules by their second word,
+#: two-word phrase rules whose second word is a prefix).
+_Entry = tuple[tuple[_Rule, ...], dict[str, list[_Rule]], tuple[_Rule, ...]]
+_NO_ENTRY: _Entry = ((), {}, ())
 
 
 def rule_words(text: str) -> tuple[str, ...]:
@@ -93,9 +111,14 @@ class Classifier:
             for country_name, code in names.items():
                 words = rule_words(country_name)
                 if words:
-                    self._add(_Rule(_COUNTRY, lang, code, words, False, 1.0))
-        self._memo: dict[tuple[str, str], tuple[_Rule, ...]] = {}
+                    self._add(_Rule.make(_COUNTRY, lang, code, words, False, 1.0))
+        self._memo: dict[str, dict[str, _Entry]] = {lang: {} for lang in (*self._languages, "")}
         self._forms_memo: dict[str, tuple[str, ...]] = {}
+
+    @property
+    def topic_names(self) -> list[str]:
+        """Configured topics, in config order."""
+        return list(self._topics)
 
     def _add(self, rule: _Rule) -> None:
         single_prefix = rule.prefix and len(rule.words) == 1
@@ -111,61 +134,81 @@ class Classifier:
             forms = self._forms_memo[token] = word_forms(token)
         return forms
 
-    def _lookup(self, token: str, lang: str) -> tuple[_Rule, ...]:
-        """Rules whose first word matches ``token`` (memoized per token and language)."""
-        key = (token, lang)
-        found = self._memo.get(key)
-        if found is None:
-            if len(self._memo) > _MEMO_MAX:
-                self._memo.clear()
-            exact, prefix = self._exact.get(lang, {}), self._prefix.get(lang, {})
-            hits: list[_Rule] = []
-            for form in self._forms(token):
-                hits.extend(exact.get(form, ()))
-                if prefix:
-                    for k in range(MIN_PREFIX, len(form) + 1):
-                        hits.extend(prefix.get(form[:k], ()))
-            found = self._memo[key] = tuple(dict.fromkeys(hits))
-        return found
+    def _entry(self, token: str, lang: str) -> _Entry:
+        """Rules whose first word matches ``token``, split for fast phrase checks."""
+        exact, prefix = self._exact.get(lang, {}), self._prefix.get(lang, {})
+        found: list[_Rule] = []
+        for form in self._forms(token):
+            found.extend(exact.get(form, ()))
+            if prefix:
+                for k in range(MIN_PREFIX, len(form) + 1):
+                    found.extend(prefix.get(form[:k], ()))
+        if not found:
+            return _NO_ENTRY
+        singles: list[_Rule] = []
+        by_second: dict[str, list[_Rule]] = defaultdict(list)
+        second_prefix: list[_Rule] = []
+        for rule in dict.fromkeys(found):
+            if len(rule.words) == 1:
+                singles.append(rule)
+            elif rule.prefix and len(rule.words) == 2:
+                second_prefix.append(rule)
+            else:
+                by_second[rule.words[1]].append(rule)
+        return tuple(singles), dict(by_second), tuple(second_prefix)
+
+    def _entries(self, toks: list[str], lang: str) -> dict[str, _Entry]:
+        """Memo of token -> entry for ``lang``, completed with the new tokens of ``toks``.
+
+        Set operations keep the per-document work in C: only tokens never seen before are
+        looked up, and only tokens that start some rule are visited position by position.
+        """
+        memo = self._memo[lang]
+        new = set(toks).difference(memo)
+        if new:
+            if len(memo) + len(new) > _MEMO_MAX:
+                memo.clear()
+                self._forms_memo.clear()
+                new = set(toks)
+            for tok in new:
+                memo[tok] = self._entry(tok, lang)
+        return memo
 
     def _matches(self, toks: list[str], lang: str) -> dict[_Rule, int]:
         """Count rule matches in one token list, exclusions applied."""
-        hits: list[tuple[int, int, _Rule]] = []
-        lookup = self._lookup
-        for i, tok in enumerate(toks):
-            rules = lookup(tok, lang)
-            if not rules:
-                continue
-            for rule in rules:
-                n = len(rule.words)
-                if n > 1 and not self._phrase_at(toks, i, rule):
-                    continue
-                hits.append((i, i + n, rule))
-        if not hits:
-            return {}
-        excluded: set[int] = set()
-        for start, end, rule in hits:
-            if rule.exclusion:
-                excluded.update(range(start, end))
-        # Per topic, each token counts once: longer phrases first, then heavier terms, so
-        # "مكافحة الإرهاب" is not also counted as "إرهاب", nor "إرهابية" as "إرهاب".
-        hits.sort(key=lambda h: (-(h[1] - h[0]), -h[2].weight, -len(h[2].term)))
-        covered: dict[str, set[int]] = defaultdict(set)
-        counts: dict[_Rule, int] = defaultdict(int)
-        for start, end, rule in hits:
-            span = range(start, end)
-            if rule.exclusion or excluded.intersection(span) or covered[rule.topic].intersection(span):
-                continue
-            covered[rule.topic].update(span)
-            counts[rule] += 1
-        return counts
+        memo = self._entries(toks, lang)
+        hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]] = []
+        last = len(toks) - 1
+        for i in [i for i, tok in enumerate(toks) if memo[tok] is not _NO_ENTRY]:
+            singles, by_second, second_prefix = memo[toks[i]]
+            for rule in singles:
+                hits.append((rule.rank, i, i + 1, rule))
+            if i < last and (by_second or second_prefix):
+                hits.extend(self._phrases_at(toks, i, by_second, second_prefix))
+        return _count(hits) if hits else {}
 
-    def _phrase_at(self, toks: list[str], i: int, rule: _Rule) -> bool:
+    def _phrases_at(
+        self, toks: list[str], i: int, by_second: dict[str, list[_Rule]], second_prefix: tuple[_Rule, ...]
+    ) -> list[tuple[tuple[int, float, int, int], int, int, _Rule]]:
+        """Phrase rules starting at token ``i``, keyed on their second word (one dict probe per form)."""
+        out = []
+        forms = self._forms(toks[i + 1])
+        for rule in second_prefix:
+            if any(f.startswith(rule.words[1]) for f in forms):
+                out.append((rule.rank, i, i + 2, rule))
+        for form in forms:
+            for rule in by_second.get(form, ()):
+                if len(rule.words) == 2 or self._rest_at(toks, i, rule):
+                    out.append((rule.rank, i, i + len(rule.words), rule))
+        return out
+
+    def _rest_at(self, toks: list[str], i: int, rule: _Rule) -> bool:
+        """Do words 3.. of a phrase rule match the tokens after ``i + 1``?"""
         words = rule.words
         if i + len(words) > len(toks):
             return False
         last = len(words) - 1
-        for j in range(1, len(words)):
+        for j in range(2, len(words)):
             forms = self._forms(toks[i + j])
             if rule.prefix and j == last:
                 if not any(f.startswith(words[j]) for f in forms):
@@ -221,6 +264,33 @@ class Classifier:
         )
 
 
+def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> dict[_Rule, int]:
+    """Matches per rule after exclusions; within a topic each token counts once, for the first
+    rule in rank order, so "مكافحة الإرهاب" is not also counted as "إرهاب"."""
+    excluded: set[int] = set()
+    for _, start, end, rule in hits:
+        if rule.exclusion:
+            excluded.update(range(start, end))
+    hits.sort()
+    covered: dict[str, set[int]] = defaultdict(set)
+    counts: dict[_Rule, int] = defaultdict(int)
+    for _, start, end, rule in hits:
+        if rule.exclusion:
+            continue
+        seen = covered[rule.topic]
+        if end - start == 1:
+            if start in excluded or start in seen:
+                continue
+            seen.add(start)
+        else:
+            span = range(start, end)
+            if excluded.intersection(span) or seen.intersection(span):
+                continue
+            seen.update(span)
+        counts[rule] += 1
+    return counts
+
+
 def _compile(topic: str, language: str, term: str, weight: float, exclusion: bool) -> _Rule:
     prefix = term.endswith("*")
     words = rule_words(term)
@@ -229,7 +299,7 @@ def _compile(topic: str, language: str, term: str, weight: float, exclusion: boo
         raise ConfigError(f"{where}: term {term!r} has no words")
     if prefix and len(words[-1]) < MIN_PREFIX:
         raise ConfigError(f"{where}: prefix term {term!r} needs at least {MIN_PREFIX} letters before '*'")
-    return _Rule(topic, language, term, words, prefix, weight, exclusion)
+    return _Rule.make(topic, language, term, words, prefix, weight, exclusion)
 
 
 def load_countries(path: Path | None = None) -> dict[str, dict[str, str]]:

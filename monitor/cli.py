@@ -191,6 +191,11 @@ from monitor.cli_extract import extract_command  # noqa: E402
 app.command("extract")(extract_command)
 
 
+from monitor.cli_topics import register as register_topics  # noqa: E402
+
+register_topics(app)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

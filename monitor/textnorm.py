@@ -32,18 +32,28 @@ _AR_TRANSLATE = str.maketrans(
         **{chr(0x06F0 + d): str(d) for d in range(10)},
     }
 )
-_SPACES = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+_AR_PAIRS = tuple((chr(src), dst) for src, dst in _AR_TRANSLATE.items())
+_AR_BLOCK = re.compile("[\u0600-\u06ff]")
 
 
 def normalize(text: str) -> str:
     """Return ``text`` normalized for matching and hashing (see module docstring).
 
-    Idempotent: ``normalize(normalize(t)) == normalize(t)``.
+    Idempotent: ``normalize(normalize(t)) == normalize(t)``. Text without Arabic-block
+    characters skips the Arabic steps; the others use ``str.replace`` per letter present,
+    several times faster than ``str.translate`` on non-Latin text, and spaces are folded by
+    ``str.split`` (the same Unicode whitespace as ``\\s``, faster than a regex).
     """
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = _AR_DIACRITICS.sub("", text).translate(_AR_TRANSLATE)
-    return _SPACES.sub(" ", text).strip()
+    if _AR_BLOCK.search(text):
+        text = _AR_DIACRITICS.sub("", text)
+        for src, dst in _AR_PAIRS:
+            if src in text:
+                text = text.replace(src, dst)
+    return " ".join(text.split())
 
 
 def tokens(normalized: str) -> list[str]:

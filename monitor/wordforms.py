@@ -103,7 +103,7 @@ def latin_forms(token: str) -> tuple[str, ...]:
     if word.endswith("es"):
         out[word[:-2]] = None
     if stripped.endswith("enne"):
-        out[stripped[:-3]] = None
+        out[stripped[:-2]] = None
     elif stripped.endswith("e") and len(stripped) > _MIN_LATIN + 1:
         out[stripped[:-1]] = None
     return tuple(out)

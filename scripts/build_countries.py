@@ -19,10 +19,15 @@ Run: ``python scripts/build_countries.py`` (rewrites the file; review the diff).
 from __future__ import annotations
 
 import gettext
+import re
 from pathlib import Path
 
 import pycountry
 import yaml
+
+#: Leading articles are dropped ("The Hague" -> "Hague", "Le Caire" -> "Caire"): the name is
+#: still unambiguous, and a name starting with "the" or "la" would make every "the" a phrase probe.
+_ARTICLE = re.compile(r"^(?:the|le|la|les|l')\s*", re.IGNORECASE)
 
 OUT = Path(__file__).resolve().parent.parent / "monitor" / "data" / "countries.yaml"
 
@@ -151,6 +156,7 @@ def build() -> dict[str, dict[str, list[str]]]:
             entry[lang] = entry.get(lang, []) + names
     for entry in data.values():
         for lang, names in entry.items():
+            names = [_ARTICLE.sub("", n) for n in names]
             entry[lang] = [n for n in dict.fromkeys(names) if n not in DROP[lang]]
     return data
 

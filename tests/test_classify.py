@@ -1,4 +1,4 @@
-"""Topic rules on short texts in the three languages (pure, no Redis)."""
+"""Topic rules and country mentions on short texts in the three languages (pure, no Redis)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from monitor.classify import Classifier, load_countries
-from monitor.config import Config
+from monitor.config import Config, LanguageRules, TopicConfig, TopicsFile
+from monitor.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,54 +18,118 @@ def classifier() -> Classifier:
     return Classifier(Config.load(ROOT / "config").topics, load_countries())
 
 
-def test_arabic_terms_match_through_clitics(classifier: Classifier) -> None:
-    """وبالإرهاب / للإرهابيين / والتطرف match the terms إرهاب, إرهابي and تطرف."""
+def small(terms: dict[str, float], exclude: tuple[str, ...] = (), lang: str = "en", **topic: float) -> Classifier:
+    """A one-topic classifier ("t", threshold 1) with the given rules."""
+    rules = LanguageRules(terms=terms, exclude=exclude)
+    config = TopicConfig(threshold=topic.get("threshold", 1.0), min_distinct_terms=1, languages={lang: rules})
+    return Classifier(TopicsFile(topics={"t": config}))
+
+
+def terms_of(result, topic: str) -> set[str]:  # type: ignore[no-untyped-def]
+    return {ev.term for ev in result.evidence.get(topic, [])}
+
+
+def test_arabic_terms_match_through_clitics_and_suffixes(classifier: Classifier) -> None:
+    """وبالإرهاب، للإرهابيين، والتطرف and المتطرفة match the base terms إرهاب, تطرف and متطرف."""
     result = classifier.classify(
         "هجوم إرهابي في سيناء",
-        "أعلنت السلطات أن خلية إرهابية نفذت الهجوم، وتعهدت بملاحقة الإرهابيين ومكافحة التطرف والإرهاب.",
+        "أعلنت السلطات أن خلية إرهابية نفذت الهجوم، وتعهدت بملاحقة الإرهابيين ومكافحة التطرف والعناصر المتطرفة.",
         "ar",
     )
     assert "counter-terrorism" in result.labels
-    terms = {ev.term for ev in result.evidence["counter-terrorism"]}
-    assert {"هجوم إرهابي", "خلية إرهابية"} <= terms
+    assert {"هجوم إرهابي", "خلية إرهابية", "إرهاب", "تطرف", "متطرف"} <= terms_of(result, "counter-terrorism")
+
+
+def test_arabic_hamza_ta_marbuta_and_diacritics_are_folded() -> None:
+    """A term written with hamza and ta marbuta matches text written without them and with harakat."""
+    clf = small({"وزارة الخارجية": 3}, lang="ar")
+    result = clf.classify("", "صرّح المتحدث باسم وزاره الخارجيّه اليوم", "ar")
+    assert terms_of(result, "t") == {"وزارة الخارجية"}
+    result = clf.classify("", "وأكدت وزارةُ الخارجيةِ", "ar")
+    assert result.evidence["t"][0].count == 1
+
+
+def test_arabic_minister_is_not_cut_to_a_stem() -> None:
+    """وزير الخارجية matches وزير and وزيرة, and ووزير with a conjunction (no Snowball زير)."""
+    clf = small({"وزير الخارجية": 3}, lang="ar")
+    text = "التقى وزير الخارجية بوزيرة الخارجية الألمانية ثم ووزير الخارجية القطري"
+    assert clf.classify("", text, "ar").evidence["t"][0].count == 3
 
 
 def test_english_inflections_and_evidence_place(classifier: Classifier) -> None:
-    """terrorist*/bombing* catch inflections; a title match is reported as such."""
+    """terroris* catches terrorists and terrorism; a title match is reported as such."""
     result = classifier.classify(
         "Suicide bombing kills 12 at checkpoint",
-        "Police said the terrorists belonged to a militant group; counter-terrorism units were deployed.",
+        "Police said the terrorists belonged to a militant group; counter-terrorism units were deployed "
+        "against terrorism.",
         "en",
     )
     assert result.labels == ["counter-terrorism"]
     where = {(ev.term, ev.where) for ev in result.evidence["counter-terrorism"]}
     assert ("suicide bomb*", "title") in where
-    assert ("terrorist*", "body") in where
+    assert ("terroris*", "body") in where
+    terroris = next(ev for ev in result.evidence["counter-terrorism"] if ev.term == "terroris*")
+    assert terroris.count == 2
 
 
-def test_french_diplomacy(classifier: Classifier) -> None:
-    """A French official visit with talks is diplomacy, not counter-terrorism."""
+def test_french_inflections_and_accent_folding() -> None:
+    """terroris* matches terroriste/terrorisme, diplomat* matches diplomatique/diplomatie, État meets Etat."""
+    clf = small({"terroris*": 1, "diplomat*": 1, "État islamique": 1}, lang="fr")
+    result = clf.classify("", "Un terroriste, le terrorisme, la diplomatie, un incident diplomatique, l'Etat islamique", "fr")
+    counts = {ev.term: ev.count for ev in result.evidence["t"]}
+    assert counts == {"terroris*": 2, "diplomat*": 2, "État islamique": 1}
+
+
+def test_french_diplomacy_with_countries(classifier: Classifier) -> None:
+    """A French official visit with talks is diplomacy, not counter-terrorism; Alger and algérien count as DZ."""
     result = classifier.classify(
         "Visite officielle du ministre des Affaires étrangères à Alger",
         "Le ministre a rencontré son homologue algérien pour des pourparlers sur la coopération bilatérale.",
         "fr",
     )
     assert result.labels == ["diplomacy"]
-    assert result.countries.get("DZ") == 2
+    assert result.countries == {"DZ": 2}
+
+
+def test_exclusion_phrase_blocks_its_words() -> None:
+    """Words inside an exclusion phrase never count; the same word elsewhere still does."""
+    clf = small({"diplomatic": 2}, exclude=("diplomatic answer",))
+    result = clf.classify("", "He gave a diplomatic answer. The diplomatic row grew.", "en")
+    assert result.evidence["t"][0].count == 1
 
 
 def test_false_friends_do_not_fire(classifier: Classifier) -> None:
-    """A 'bombshell' announcement and a 'diplomatic answer' are excluded phrases."""
+    """A 'bombshell' announcement, a striker who is 'a terror' and a 'diplomatic answer' are not topics."""
     result = classifier.classify(
         "Club makes bombshell announcement",
-        "The coach gave a diplomatic answer about the striker and the summit of the league table.",
+        "The striker was a terror for defenders; the coach gave a diplomatic answer about the summit of the table.",
+        "en",
+    )
+    assert result.labels == []
+
+
+def test_arabic_sport_summit_and_diplomatic_reply_are_not_diplomacy(classifier: Classifier) -> None:
+    """قمة الدوري (a top match) and رد دبلوماسي from a coach are sport, not diplomacy."""
+    result = classifier.classify(
+        "رد دبلوماسي من المدرب قبل قمة الدوري",
+        "رد المدرب بشكل دبلوماسي على سؤال حول مباراة القمة أمام الزمالك في الدوري.",
+        "ar",
+    )
+    assert result.labels == []
+
+
+def test_military_exercise_is_no_topic(classifier: Classifier) -> None:
+    """Allied troops on manoeuvres are neither counter-terrorism nor diplomacy."""
+    result = classifier.classify(
+        "Troops begin military exercise in the Baltic",
+        "Soldiers from eleven allied countries started two weeks of drills with tanks and jets near the border.",
         "en",
     )
     assert result.labels == []
 
 
 def test_economy_text_gets_no_topic(classifier: Classifier) -> None:
-    """Case 17's article, without its teaser list, is about wheat prices only."""
+    """Case 17's kind of article, about wheat prices only, gets neither topic."""
     result = classifier.classify(
         "Le prix du blé recule",
         "Le cours du blé a baissé de 4 % cette semaine. Les meuniers attendent une stabilisation du prix "
@@ -72,3 +137,54 @@ def test_economy_text_gets_no_topic(classifier: Classifier) -> None:
         "fr",
     )
     assert result.labels == []
+    assert result.topics == {"counter-terrorism": 0.0, "diplomacy": 0.0}
+
+
+def test_countries_from_names_demonyms_and_arabic_adjectives(classifier: Classifier) -> None:
+    """مصر، المصرية، بالقاهرة count as EG; الاتحاد الأوروبي as EU; counts are per mention."""
+    result = classifier.classify(
+        "مصر والاتحاد الأوروبي",
+        "رحبت الحكومة المصرية بالتعاون مع الاتحاد الأوروبي خلال اجتماع بالقاهرة.",
+        "ar",
+    )
+    assert result.countries == {"EG": 3, "EU": 2}
+
+
+def test_country_false_friends_are_not_counted(classifier: Classifier) -> None:
+    """English 'us', French 'eu' and Arabic مالي (financial) are not countries."""
+    assert classifier.classify("", "Tell us what the minister said about it.", "en").countries == {}
+    assert classifier.classify("", "Il a eu raison de venir.", "fr").countries == {}
+    assert classifier.classify("", "أعلن البنك عن دعم مالي للشركات", "ar").countries == {}
+
+
+def test_english_demonyms_and_capitals_count() -> None:
+    """'Egyptian' and 'Cairo' count as EG, 'U.S.' and 'Washington' as US."""
+    clf = Classifier(TopicsFile(topics={}), load_countries())
+    result = clf.classify("", "The Egyptian minister left Cairo for Washington to meet U.S. officials.", "en")
+    assert result.countries == {"EG": 2, "US": 2}
+
+
+def test_score_is_weight_times_sublinear_count_and_title_weight() -> None:
+    """Two body matches of weight 2 give 2*(1+ln 2); a title match is doubled."""
+    clf = small({"envoy": 2})
+    assert clf.classify("", "envoy and envoy", "en").topics["t"] == 3.39
+    assert clf.classify("envoy", "", "en").topics["t"] == 4.0
+
+
+def test_longer_phrase_wins_over_its_words() -> None:
+    """'counter-terrorism' counts as the phrase only, not also as 'terrorism'."""
+    clf = small({"terrorism": 1, "counter-terrorism": 3})
+    result = clf.classify("", "A counter-terrorism unit.", "en")
+    assert [(ev.term, ev.count) for ev in result.evidence["t"]] == [("counter-terrorism", 1)]
+
+
+def test_invalid_prefix_term_names_topic_and_term() -> None:
+    """A prefix term of two letters is refused with the topic, language and term in the error."""
+    rules = LanguageRules.model_construct(terms={"ab*": 1.0}, exclude=(), against={})
+    topics = TopicsFile.model_construct(
+        topics={"security": TopicConfig.model_construct(threshold=1.0, title_weight=2.0, min_distinct_terms=1,
+                                                        length_pivot=250, length_slope=0.0,
+                                                        languages={"en": rules})}
+    )
+    with pytest.raises(ConfigError, match=r"topic 'security', language 'en'.*'ab\*'"):
+        Classifier(topics)

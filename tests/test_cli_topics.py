@@ -1,0 +1,100 @@
+"""``monitor classify`` and ``monitor topics eval`` run as a user runs them (subprocess, real files)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import json_lines
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """``python -m monitor ARGS`` from the repository root, ``stdin`` piped in."""
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args], cwd=ROOT, input=stdin, env={**os.environ},
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+ARABIC = {"id": "a1", "title": "وزير الخارجية المصري يستقبل نظيره الأردني في القاهرة",
+          "text": "بحث الوزيران العلاقات الثنائية وسبل تعزيز التعاون بين البلدين، وأكدا دعمهما للمفاوضات الجارية."}
+ENGLISH = {"id": 7, "language": "en", "title": "Suicide bomber kills 9 in Mogadishu",
+           "text": "Al-Shabaab claimed responsibility for the attack on a hotel, police in Somalia said."}
+
+
+def test_classify_writes_one_json_line_per_item_with_detected_language() -> None:
+    """Two items in, two JSON lines out: ids kept, Arabic detected, labels, countries and evidence given."""
+    result = run("classify", stdin=json.dumps(ARABIC, ensure_ascii=False) + "\n" + json.dumps(ENGLISH) + "\n")
+    assert result.returncode == 0, result.stderr
+    first, second = json_lines(result.stdout)
+    assert first["id"] == "a1" and first["language"] == "ar"
+    assert first["labels"] == ["diplomacy"]
+    assert first["countries"] == {"EG": 2, "JO": 1}
+    assert {"وزير الخارجية", "نظير", "العلاقات الثنائية"} <= {e["term"] for e in first["evidence"]["diplomacy"]}
+    assert set(first["topics"]) == {"counter-terrorism", "diplomacy"}
+    assert second["id"] == 7 and second["language"] == "en"
+    assert second["labels"] == ["counter-terrorism"]
+    assert second["countries"] == {"SO": 2}
+    assert {"where": "title", "term": "suicide bomb*", "count": 1, "weight": 4.0} in second["evidence"]["counter-terrorism"]
+
+
+def test_classify_reports_bad_lines_by_number_and_processes_the_rest() -> None:
+    """Line 2 (not JSON) and line 3 (no id) get one-line errors; lines 1 and 4 are classified; exit code 1."""
+    lines = [json.dumps(ENGLISH), "{not json", json.dumps({"title": "x", "text": "y"}), json.dumps(ARABIC)]
+    result = run("classify", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 1
+    assert [doc["id"] for doc in json_lines(result.stdout)] == [7, "a1"]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors[0].startswith("error: line 2: invalid JSON")
+    assert errors[1] == "error: line 3: missing 'id'"
+    assert len(errors) == 2
+
+
+def test_topics_eval_json_gives_precision_recall_and_errors_with_evidence(tmp_path: Path) -> None:
+    """One true positive, one false positive, one false negative: P = R = 0.5, both errors listed."""
+    items = [
+        {"id": "tp", "language": "en", "labels": ["counter-terrorism"], "title": "Car bomb kills five",
+         "text": "Militants detonated a car bomb; Islamic State claimed responsibility."},
+        {"id": "fp", "language": "en", "labels": [], "title": "Terrorism film wins award",
+         "text": "A drama about terrorism and a terrorist cell won the festival prize."},
+        {"id": "fn", "language": "en", "labels": ["counter-terrorism"], "title": "Police hunt suspect",
+         "text": "Police searched a flat after the incident."},
+    ]
+    path = tmp_path / "labels.jsonl"
+    path.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
+    result = run("topics", "eval", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    ct = report["topics"]["counter-terrorism"]["all"]
+    assert (ct["tp"], ct["fp"], ct["fn"]) == (1, 1, 1)
+    assert (ct["precision"], ct["recall"], ct["f1"]) == (0.5, 0.5, 0.5)
+    assert report["topics"]["counter-terrorism"]["en"]["support"] == 2
+    errors = {(e["id"], e["kind"]) for e in report["errors"]}
+    assert errors == {("fp", "false_positive"), ("fn", "false_negative")}
+    fp = next(e for e in report["errors"] if e["id"] == "fp")
+    assert "terroris*x1@title" in fp["evidence"]
+
+
+def test_topics_eval_prints_a_table_per_topic_and_language() -> None:
+    """Without --json the committed held-out slice prints a table with one row per topic and language."""
+    files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "data").glob("dev_*.jsonl"))
+    result = run("topics", "eval", *files, "--split", "heldout")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "49 items"
+    rows = [line.split()[:2] for line in lines[2:10]]
+    assert rows == [[t, s] for t in ("counter-terrorism", "diplomacy") for s in ("all", "ar", "en", "fr")]
+
+
+def test_topics_eval_names_file_and_line_of_a_bad_label(tmp_path: Path) -> None:
+    """A labelled line without text is a config error (exit 2) naming the file and line."""
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": "a", "language": "en", "labels": [], "text": "ok"}\n{"id": "b", "labels": []}\n')
+    result = run("topics", "eval", str(path))
+    assert result.returncode == 2
+    assert f"{path}:2: not a labelled item" in result.stderr

@@ -1,0 +1,51 @@
+"""Invalid topic rules in topics.yaml are refused with the file, line, topic and term named."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from monitor.config import Config
+from monitor.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_topics(tmp_path: Path, body: str) -> Path:
+    target = tmp_path / "config"
+    shutil.copytree(ROOT / "config", target)
+    (target / "alerts.yaml").write_text("rules: []\n", encoding="utf-8")
+    (target / "topics.yaml").write_text(body, encoding="utf-8")
+    return target
+
+
+def test_short_prefix_term_names_topic_and_term(tmp_path: Path) -> None:
+    """'ab*' under topic 'security' is reported with its line, the topic path and the term."""
+    config_dir = write_topics(
+        tmp_path, "topics:\n  security:\n    languages:\n      en:\n        terms:\n          bomb: 2\n          ab*: 1\n"
+    )
+    with pytest.raises(ConfigError, match=r"topics\.yaml:5: topics\.security\.languages\.en\.terms: .*'ab\*'.*3 letters"):
+        Config.load(config_dir)
+
+
+def test_star_inside_a_term_is_refused(tmp_path: Path) -> None:
+    """A '*' in the middle of a term is an error naming the term."""
+    config_dir = write_topics(tmp_path, "topics:\n  t:\n    languages:\n      fr:\n        terms:\n          'atten*tat': 2\n")
+    with pytest.raises(ConfigError, match=r"topics\.t\.languages\.fr\.terms: .*'atten\*tat'.*only allowed once, at the end"):
+        Config.load(config_dir)
+
+
+def test_negative_weight_is_refused(tmp_path: Path) -> None:
+    """Weights must be positive; counter-evidence goes under 'against'."""
+    config_dir = write_topics(tmp_path, "topics:\n  t:\n    languages:\n      ar:\n        terms:\n          إرهاب: -1\n")
+    with pytest.raises(ConfigError, match=r"topics\.t\.languages\.ar\.terms: .*'إرهاب': weight must be > 0"):
+        Config.load(config_dir)
+
+
+def test_exclusion_without_letters_is_refused(tmp_path: Path) -> None:
+    """An exclusion made only of punctuation names the bad entry."""
+    config_dir = write_topics(tmp_path, "topics:\n  t:\n    languages:\n      en:\n        exclude: ['--']\n")
+    with pytest.raises(ConfigError, match=r"topics\.t\.languages\.en\.exclude: .*'--' has no letters"):
+        Config.load(config_dir)

@@ -1,0 +1,93 @@
+"""Candidate word forms: Arabic clitics and suffixes, Latin plurals, feminines and accents (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.textnorm import normalize
+from monitor.wordforms import fold_latin, word_forms
+
+
+def forms(word: str) -> set[str]:
+    return set(word_forms(normalize(word)))
+
+
+@pytest.mark.parametrize(
+    ("token", "base"),
+    [
+        ("والإرهاب", "ارهاب"),  # و + ال
+        ("بالإرهاب", "ارهاب"),  # ب + ال
+        ("للإرهاب", "ارهاب"),  # ل + ال -> لل
+        ("فالإرهاب", "ارهاب"),  # ف + ال
+        ("وبالإرهاب", "ارهاب"),  # و + ب + ال
+        ("كالإرهاب", "ارهاب"),  # ك + ال
+        ("ولمصر", "مصر"),  # و + ل
+        ("فبمصر", "مصر"),  # ف + ب
+    ],
+)
+def test_arabic_proclitics_and_their_combinations_come_off(token: str, base: str) -> None:
+    """و ف ب ك ل, the article and combinations such as وال بال لل فال are stripped."""
+    assert base in forms(token)
+
+
+@pytest.mark.parametrize(
+    ("token", "base"),
+    [
+        ("إرهابية", "ارهاب"),  # nisba + feminine
+        ("الإرهابيين", "ارهاب"),  # article + nisba plural
+        ("الإرهابيون", "ارهاب"),
+        ("المصرية", "مصر"),  # article + feminine adjective
+        ("المصريين", "مصر"),
+        ("المفاوضات", "مفاوضه"),  # sound feminine plural gives the singular in ة
+        ("حكومتها", "حكومه"),  # ta marbuta written ت before a pronoun
+        ("حكومتان", "حكومه"),  # dual
+        ("نظيره", "نظير"),  # possessive pronoun
+        ("نظيرها", "نظير"),
+        ("سفيرة", "سفير"),  # feminine
+        ("اتصالاً", "اتصال"),  # tanween alif (accusative)
+        ("أعلنت", "اعلن"),  # feminine past tense
+    ],
+)
+def test_arabic_feminine_plural_dual_and_possessive_suffixes_come_off(token: str, base: str) -> None:
+    """Feminine, sound plural, dual, nisba and possessive endings yield the base form."""
+    assert base in forms(token)
+
+
+def test_snowball_failures_of_the_issue_do_not_happen() -> None:
+    """وزير keeps the form وزير (Snowball: زير), التعاون yields تعاون (Snowball: تعا), والإرهاب is stripped.
+
+    Forms are candidates looked up against rule words as written, never a single stem, so
+    a word is always found under its whole form as well.
+    """
+    assert word_forms(normalize("وزير"))[0] == "وزير"
+    assert "تعاون" in forms("التعاون")
+    assert "ارهاب" in forms("والإرهاب")
+
+
+def test_the_token_itself_is_always_the_first_form() -> None:
+    """An unknown word is still looked up as written (first candidate)."""
+    assert word_forms("القاعدة".replace("ة", "ه"))[0] == "القاعده"
+    assert word_forms("diplomatie")[0] == "diplomatie"
+
+
+@pytest.mark.parametrize(
+    ("token", "base"),
+    [
+        ("terrorists", "terrorist"),
+        ("embassies", "embassy"),
+        ("otages", "otage"),
+        ("bilatéraux", "bilateral"),
+        ("américaine", "americain"),
+        ("iraniennes", "iranien"),
+        ("état", "etat"),
+    ],
+)
+def test_latin_plurals_feminines_and_accents(token: str, base: str) -> None:
+    """English/French plural and feminine endings come off; accents fold (État meets Etat)."""
+    assert base in forms(token)
+
+
+def test_fold_latin_leaves_arabic_alone() -> None:
+    """Accent folding only touches Latin-script words."""
+    assert fold_latin("sécurité") == "securite"
+    assert fold_latin("إرهاب") == "إرهاب"
