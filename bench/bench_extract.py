@@ -92,7 +92,7 @@ def run(ctx: Ctx) -> dict[str, Any]:
     from monitor.settings import Settings
     from workers import context
 
-    pages, source = load_pages(8 if ctx.quick else None)
+    pages, source = load_pages(4 if ctx.quick else None)
     rounds = 1 if ctx.quick else 3
     settings = Settings.load(redis_url=ctx.redis_url, key_prefix="bench", config_dir=CONFIG_DIR,
                              allow_private_addresses=True)

@@ -69,7 +69,7 @@ def worker_rss(ctx: Ctx) -> dict[str, Any]:
             time.sleep(0.2)
         time.sleep(1.0)
         idle = rss_bytes(proc.pid)
-        pages, _ = load_pages(6 if ctx.quick else None)
+        pages, _ = load_pages(3 if ctx.quick else None)
         keys = Keys(PREFIX)
         for name, content in pages:
             url = f"https://news.example.org/mem/{name}"
@@ -126,7 +126,7 @@ def scheduler_rss(ctx: Ctx, n_feeds: int) -> dict[str, Any]:
                 where = ctx.tmp / "memory-scheduler.log"
                 raise RuntimeError(f"scheduler exited ({proc.returncode}); see {where}")
             rss = rss_bytes(proc.pid)
-            if time.monotonic() - t0 >= 5 and last and abs(rss - last) <= 0.01 * last:
+            if time.monotonic() - t0 >= (2 if ctx.quick else 5) and last and abs(rss - last) <= 0.01 * last:
                 break
             last = rss
         return {"scheduler_rss_mb": round(rss / MB, 1), "scheduler_feeds": n_feeds,
@@ -147,5 +147,5 @@ def run(ctx: Ctx) -> dict[str, Any]:
     except ImportError as exc:
         out["scheduler"] = f"unavailable: scheduler not landed ({exc})"
         return out
-    out.update(scheduler_rss(ctx, 1000 if ctx.quick else 10_000))
+    out.update(scheduler_rss(ctx, 500 if ctx.quick else 10_000))
     return out

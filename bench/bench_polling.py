@@ -206,10 +206,10 @@ def run(ctx: Ctx) -> dict[str, Any]:
         from monitor.polling import Poller  # noqa: F401
     except ImportError as exc:
         return {"status": f"unavailable: polling not landed ({exc})"}
-    n_feeds = 60 if ctx.quick else 5000
-    n_sample = 20 if ctx.quick else 80
-    job_samples = 3 if ctx.quick else 2
-    cap_s = 15.0 if ctx.quick else float(os.environ.get("BENCH_POLL_MAX_S", "120"))
+    n_feeds = 30 if ctx.quick else 5000
+    n_sample = 8 if ctx.quick else 80
+    job_samples = 1 if ctx.quick else 2
+    cap_s = 5.0 if ctx.quick else float(os.environ.get("BENCH_POLL_MAX_S", "120"))
     ids = list(range(n_feeds))
     sample = list(range(n_feeds, n_feeds + n_sample * EVERY // 2))
     changed = [n for n in sample if n % EVERY == 0][: n_sample // 2]
