@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine: sets up .venv, makes sure Redis answers, then
-#   ./run.sh demo   runs the daemon on the built-in demo (no internet needed)
+#   ./run.sh demo   runs the daemon on the built-in demo (no internet needed; --duration SECONDS)
 #   ./run.sh test   runs the test suite
 #   ./run.sh setup  only installs
 # Environment: PYTHON (default python3, 3.11+), MONITOR_REDIS_URL (default 127.0.0.1:6379).
@@ -58,8 +58,10 @@ shift || true
 case "$cmd" in
   setup) setup ;;
   demo)
-    setup; ensure_redis
-    exec "$VENV/bin/monitor" replay --inline seeds/ "$@" ;;
+    # monitor demo finds its Redis itself: MONITOR_REDIS_URL, else 127.0.0.1:6379, else it starts
+    # its own redis-server (data under .state/redis) and stops it on exit.
+    setup
+    exec "$VENV/bin/monitor" demo "$@" ;;
   test)
     setup; ensure_redis
     exec "$VENV/bin/python" -m pytest "$@" ;;

@@ -64,12 +64,14 @@ def _rfc3339(value: str | None) -> str:
 def _content_html(alert: Alert) -> str:
     esc = html.escape
     direction = ' dir="rtl"' if alert.language in RTL_LANGUAGES else ""
-    rows = [f"<p{direction} lang=\"{esc(alert.language)}\"><strong>{esc(alert.title)}</strong></p>", "<ul>"]
+    rows = [f'<p{direction} lang="{esc(alert.language)}"><strong>{esc(alert.title)}</strong></p>', "<ul>"]
     for topic, score in alert.topics.items():
         terms = ", ".join(f"{ev.term} ×{ev.count}" for ev in alert.evidence.get(topic, []))
         rows.append(f"<li>{esc(topic)} {score:.1f}: <span{direction}>{esc(terms)}</span></li>")
     if alert.countries:
-        rows.append("<li>Countries: " + esc(", ".join(f"{c} ×{n}" for c, n in alert.countries.items())) + "</li>")
+        rows.append(
+            "<li>Countries: " + esc(", ".join(f"{c} ×{n}" for c, n in alert.countries.items())) + "</li>"
+        )
     rows.append(f"<li>Outlets: {alert.outlets}{' (' + esc(alert.outlet) + ')' if alert.outlet else ''}</li>")
     rows.append(f"<li>Rule: {esc(alert.rule)}</li></ul>")
     return "".join(rows)
@@ -87,7 +89,9 @@ def atom_feed(alerts: Iterable[Alert], feed_id: str, self_url: str, base_url: st
     alerts = list(alerts)
     _sub(feed, "id", feed_id)
     _sub(feed, "title", title)
-    _sub(feed, "updated", max((_rfc3339(a.updated_at or a.created_at) for a in alerts), default=_rfc3339(None)))
+    _sub(
+        feed, "updated", max((_rfc3339(a.updated_at or a.created_at) for a in alerts), default=_rfc3339(None))
+    )
     _sub(_sub(feed, "author"), "name", "news-monitor")
     _sub(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     _sub(feed, "generator", "news-monitor")

@@ -25,8 +25,21 @@ from monitor.errors import ConfigError
 from monitor.model import Alert, Evidence
 
 PLACEHOLDERS = frozenset(
-    {"headline", "outlet", "language", "time", "topics", "terms", "countries", "outlets", "escalation",
-     "rule", "reason", "link", "id"}
+    {
+        "headline",
+        "outlet",
+        "language",
+        "time",
+        "topics",
+        "terms",
+        "countries",
+        "outlets",
+        "escalation",
+        "rule",
+        "reason",
+        "link",
+        "id",
+    }
 )
 
 DEFAULT_TEXT = """$escalation$headline
@@ -72,11 +85,14 @@ class Templates:
 def _check(source: str, text: str) -> Template:
     template = Template(text)
     if not template.is_valid():
-        raise ConfigError(f"{source}: invalid template ($ must start a placeholder; write $$ for a dollar sign)")
+        raise ConfigError(
+            f"{source}: invalid template ($ must start a placeholder; write $$ for a dollar sign)"
+        )
     unknown = set(template.get_identifiers()) - PLACEHOLDERS
     if unknown:
         raise ConfigError(
-            f"{source}: unknown placeholder(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(PLACEHOLDERS))}"
+            f"{source}: unknown placeholder(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(sorted(PLACEHOLDERS))}"
         )
     return template
 
@@ -162,7 +178,9 @@ def render(alert: Alert, templates: Templates, markdown: bool = False) -> tuple[
     return title.strip(), body.strip("\n")
 
 
-def render_digest(rule: str, alerts: list[Alert], templates: Templates, markdown: bool = False) -> tuple[str, str]:
+def render_digest(
+    rule: str, alerts: list[Alert], templates: Templates, markdown: bool = False
+) -> tuple[str, str]:
     """(title, body) of one digest message: every alert's body, in order, separated by rules."""
     title = f"{rule}: {len(alerts)} alert{'s' if len(alerts) != 1 else ''}"
     separator = "\n\n---\n\n" if markdown else "\n\n— — —\n\n"

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import redis
 import structlog
@@ -40,7 +41,8 @@ log = structlog.get_logger(__name__)
 # KEYS[1] once-key (rule, story) ; KEYS[2] alert record ; KEYS[3] delivery hash ; KEYS[4] stream ;
 # KEYS[5..] digest lists (digest rules only)
 # ARGV[1] alert id ; ARGV[2] alert json ; ARGV[3] ttl ; ARGV[4] stream maxlen ; ARGV[5] outlets ;
-# ARGV[6] url ; ARGV[7] item id ; ARGV[8] now ISO ; ARGV[9] now epoch ; ARGV[10] first state ; ARGV[11..] channels
+# ARGV[6] url ; ARGV[7] item id ; ARGV[8] now ISO ; ARGV[9] now epoch ; ARGV[10] first state ;
+# ARGV[11..] channels
 # Returns the existing alert id when the story already has an alert for this rule, else nil.
 _CREATE = """
 local existing = redis.call('GET', KEYS[1])
@@ -170,10 +172,19 @@ class AlertRecorder:
             if not rule_matches(rule, item, feed_tags):
                 continue
             alert = self._new_alert(rule, item, outlets, outlet)
-            existing = self._create(keys=self._script_keys(rule, alert.id, item.story_id), args=self._create_args(alert, item))
+            existing = self._create(
+                keys=self._script_keys(rule, alert.id, item.story_id), args=self._create_args(alert, item)
+            )
             if existing is None:
-                log.info("alert_recorded", alert_id=alert.id, rule=rule.name, story_id=item.story_id,
-                         item_id=item.id, reason=alert.reason, mode=rule.mode)
+                log.info(
+                    "alert_recorded",
+                    alert_id=alert.id,
+                    rule=rule.name,
+                    story_id=item.story_id,
+                    item_id=item.id,
+                    reason=alert.reason,
+                    mode=rule.mode,
+                )
                 notify.append(alert)
                 continue
             escalated = self._update_existing(rule, _text(existing) or "", item, outlets)
@@ -184,42 +195,94 @@ class AlertRecorder:
     def _new_alert(self, rule: AlertRule, item: Item, outlets: int, outlet: str | None) -> Alert:
         now, _ = _now()
         return Alert(
-            id=uuid.uuid4().hex, rule=rule.name, story_id=item.story_id, item_id=item.id, title=item.title,
-            url=item.url, language=item.language, topics={t: item.topics[t] for t in item.labels},
-            evidence={t: item.evidence.get(t, []) for t in item.labels}, countries=item.countries,
-            channels=list(rule.channels), reason=reason_for(rule, item), created_at=now, outlets=outlets,
-            item_ids=[item.id], outlet=outlet, published=item.published, mode=rule.mode, updated_at=now,
+            id=uuid.uuid4().hex,
+            rule=rule.name,
+            story_id=item.story_id,
+            item_id=item.id,
+            title=item.title,
+            url=item.url,
+            language=item.language,
+            topics={t: item.topics[t] for t in item.labels},
+            evidence={t: item.evidence.get(t, []) for t in item.labels},
+            countries=item.countries,
+            channels=list(rule.channels),
+            reason=reason_for(rule, item),
+            created_at=now,
+            outlets=outlets,
+            item_ids=[item.id],
+            outlet=outlet,
+            published=item.published,
+            mode=rule.mode,
+            updated_at=now,
         )
 
     def _script_keys(self, rule: AlertRule, alert_id: str, story_id: str) -> list[str]:
         k = self._keys
         digests = [k.digest(rule.name, ch) for ch in rule.channels] if rule.mode == "digest" else []
-        return [k.alert_once(rule.name, story_id), k.alert(alert_id), k.alert_delivery(alert_id), k.alerts_stream(),
-                *digests]
+        return [
+            k.alert_once(rule.name, story_id),
+            k.alert(alert_id),
+            k.alert_delivery(alert_id),
+            k.alerts_stream(),
+            *digests,
+        ]
 
     def _create_args(self, alert: Alert, item: Item) -> list[str | int]:
         now, epoch = _now()
         state = "digest" if alert.mode == "digest" else "pending"
-        return [alert.id, json.dumps(alert.to_dict(), ensure_ascii=False), self._ttl, self._maxlen, alert.outlets,
-                alert.url or "", item.id, now, epoch, state, *alert.channels]
+        return [
+            alert.id,
+            json.dumps(alert.to_dict(), ensure_ascii=False),
+            self._ttl,
+            self._maxlen,
+            alert.outlets,
+            alert.url or "",
+            item.id,
+            now,
+            epoch,
+            state,
+            *alert.channels,
+        ]
 
     def _update_existing(self, rule: AlertRule, alert_id: str, item: Item, outlets: int) -> Alert | None:
         now, epoch = _now()
         state = "digest" if rule.mode == "digest" else "pending"
         keys = self._script_keys(rule, alert_id, item.story_id)
-        result = _text(self._update(keys=keys, args=[
-            alert_id, outlets, item.url or "", item.id, now, epoch, rule.escalate_at_outlets or 0, self._maxlen,
-            state, *rule.channels]))
-        log.info("alert_updated", alert_id=alert_id, rule=rule.name, story_id=item.story_id, item_id=item.id,
-                 outlets=outlets, result=result)
+        result = _text(
+            self._update(
+                keys=keys,
+                args=[
+                    alert_id,
+                    outlets,
+                    item.url or "",
+                    item.id,
+                    now,
+                    epoch,
+                    rule.escalate_at_outlets or 0,
+                    self._maxlen,
+                    state,
+                    *rule.channels,
+                ],
+            )
+        )
+        log.info(
+            "alert_updated",
+            alert_id=alert_id,
+            rule=rule.name,
+            story_id=item.story_id,
+            item_id=item.id,
+            outlets=outlets,
+            result=result,
+        )
         return self.get(alert_id) if result == "escalated" else None
 
     def get(self, alert_id: str) -> Alert | None:
         """Load an alert by id with its current outlets, newest link and item ids; None when unknown."""
         raw = {_text(k): _text(v) for k, v in self._r.hgetall(self._keys.alert(alert_id)).items()}
-        if not raw.get("json"):
+        stored = raw.get("json")
+        if not stored:
             return None
-        alert = Alert.from_dict(json.loads(raw["json"]))
+        alert = Alert.from_dict(json.loads(stored))
         return replace(
             alert,
             outlets=int(raw.get("outlets") or alert.outlets),
@@ -236,20 +299,20 @@ class AlertRecorder:
     def deliveries(self, alert_id: str) -> dict[str, str]:
         """Channel -> delivery state of one alert."""
         raw = self._r.hgetall(self._keys.alert_delivery(alert_id))
-        return {k.decode(): v.decode() for k, v in raw.items()}
+        return {str(_text(k)): str(_text(v)) for k, v in raw.items()}
 
     def recent(self, limit: int) -> list[Alert]:
         """The ``limit`` most recently recorded or escalated alerts, newest first (from the stream)."""
         seen: list[str] = []
         last = "+"
         while len(seen) < limit:
-            batch = self._r.xrevrange(self._keys.alerts_stream(), max=last, count=limit * 2)
-            for entry_id, fields in batch:
+            batch: list[Any] = self._r.xrevrange(self._keys.alerts_stream(), max=last, count=limit * 2)  # type: ignore[assignment]
+            for _entry_id, fields in batch:
                 alert_id = _text(fields.get(b"id"))
                 if alert_id and alert_id not in seen:
                     seen.append(alert_id)
             if len(batch) < limit * 2:
                 break
-            last = "(" + _text(batch[-1][0])  # type: ignore[operator]
+            last = f"({_text(batch[-1][0])}"
         alerts = (self.get(a) for a in seen[:limit])
         return [a for a in alerts if a is not None]

@@ -163,7 +163,10 @@ def worker(
 
     settings, config = setup(sys.stdout)
     connection = connect_or_exit(settings)
-    context.init(settings, config)
+    if queues.replace("polls", "").strip(", "):
+        context.init(settings, config)
+    if "polls" in queues:
+        import workers.polls  # noqa: F401  (poll code loaded once, before RQ forks per job)
     keys = Keys(settings.key_prefix)
     try:
         names = [keys.queue(q.strip()) for q in queues.split(",") if q.strip()]
@@ -201,8 +204,14 @@ def main() -> None:
     app()
 
 
-from monitor.cli_feeds import feeds_app  # noqa: E402
+from monitor.cli_feeds import feeds_app  # noqa: E402 - subcommand groups are registered last
 from monitor.cli_scheduler import scheduler_command  # noqa: E402
 
 app.add_typer(feeds_app, name="feeds")
 app.command("scheduler")(scheduler_command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+

@@ -14,7 +14,9 @@ import typer
 
 from monitor.cli import EXIT_FAILED_INPUTS, connect_or_exit, setup
 
-alerts_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Recorded alerts and their delivery.")
+alerts_app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Recorded alerts and their delivery."
+)
 
 
 def _recorder():  # type: ignore[no-untyped-def]
@@ -23,8 +25,13 @@ def _recorder():  # type: ignore[no-untyped-def]
 
     settings, config = setup()
     connection = connect_or_exit(settings)
-    recorder = AlertRecorder(connection, Keys(settings.key_prefix), config.alerts,
-                             settings.alert_retention_days * 86400, settings.stream_maxlen)
+    recorder = AlertRecorder(
+        connection,
+        Keys(settings.key_prefix),
+        config.alerts,
+        settings.alert_retention_days * 86400,
+        settings.stream_maxlen,
+    )
     return settings, config, connection, recorder
 
 
@@ -51,8 +58,11 @@ def list_alerts(
         if as_json:
             _print_json(view)
         else:
-            typer.echo(f"{alert.id}  {alert.created_at}  [{view['delivery']}] {alert.rule}: {alert.title}"
-                       f"  ({alert.outlets} outlet{'s' if alert.outlets != 1 else ''}; {_states(view['deliveries'])})")
+            typer.echo(
+                f"{alert.id}  {alert.created_at}  [{view['delivery']}] {alert.rule}: {alert.title}"
+                f"  ({alert.outlets} outlet{'s' if alert.outlets != 1 else ''};"
+                f" {_states(view['deliveries'])})"
+            )
 
 
 @alerts_app.command("show")
@@ -73,8 +83,12 @@ def show_alert(
         _print_json(view)
         return
     typer.echo(alert.title)
-    typer.echo(f"rule: {alert.rule} · mode: {alert.mode} · language: {alert.language} · created: {alert.created_at}")
-    typer.echo(f"outlets: {alert.outlets} (first: {alert.outlet or '-'}) · items: {', '.join(alert.item_ids)}")
+    typer.echo(
+        f"rule: {alert.rule} · mode: {alert.mode} · language: {alert.language} · created: {alert.created_at}"
+    )
+    typer.echo(
+        f"outlets: {alert.outlets} (first: {alert.outlet or '-'}) · items: {', '.join(alert.item_ids)}"
+    )
     if alert.escalated_at:
         typer.echo(f"escalated: {alert.escalated_at}")
     typer.echo(f"why: {alert.reason}")
@@ -92,8 +106,12 @@ def show_alert(
 def retry_alert(
     alert_id: Annotated[str, typer.Argument(help="Alert id.")],
     channel: Annotated[list[str] | None, typer.Option(help="Only this channel (repeatable).")] = None,
-    inline: Annotated[bool, typer.Option(help="Send now in this process instead of enqueueing RQ jobs.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="The outcome as one JSON object on stdout.")] = False,
+    inline: Annotated[
+        bool, typer.Option(help="Send now in this process instead of enqueueing RQ jobs.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The outcome as one JSON object on stdout.")
+    ] = False,
 ) -> None:
     """Send an alert again: to its channels that were not delivered (all of them if none failed)."""
     from monitor.pipeline import Pipeline
@@ -112,19 +130,26 @@ def retry_alert(
     else:
         from workers.jobs import enqueue_delivery
 
-        outcome = {"id": alert_id, "jobs": dict(zip(targets, enqueue_delivery(pipeline, alert, targets), strict=True))}
+        outcome = {
+            "id": alert_id,
+            "jobs": dict(zip(targets, enqueue_delivery(pipeline, alert, targets), strict=True)),
+        }
     if as_json:
         _print_json(outcome)
     else:
-        typer.echo(f"{alert_id}: " + ", ".join(f"{k}: {v}" for k, v in (outcome.get("deliveries")
-                                                                        or outcome["jobs"]).items()))
+        typer.echo(
+            f"{alert_id}: "
+            + ", ".join(f"{k}: {v}" for k, v in (outcome.get("deliveries") or outcome["jobs"]).items())
+        )
     failed = any(str(v).startswith("failed") for v in outcome.get("deliveries", {}).values())
     raise typer.Exit(EXIT_FAILED_INPUTS if failed else 0)
 
 
 @alerts_app.command("flush-digests")
 def flush_digests(
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per digest message on stdout.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per digest message on stdout.")
+    ] = False,
 ) -> None:
     """Send every waiting digest now (one message per rule and channel), in this process."""
     from monitor.pipeline import Pipeline
@@ -136,12 +161,16 @@ def flush_digests(
         if as_json:
             _print_json(result)
         else:
-            typer.echo(f"{result['rule']} -> {result['channel']}: {result['alerts']} alerts, {result['state']}")
+            typer.echo(
+                f"{result['rule']} -> {result['channel']}: {result['alerts']} alerts, {result['state']}"
+            )
     raise typer.Exit(EXIT_FAILED_INPUTS if any(r["state"] != "delivered" for r in results) else 0)
 
 
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on (default MONITOR_HTTP_HOST).")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default MONITOR_HTTP_HOST).")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default MONITOR_HTTP_PORT).")] = None,
 ) -> None:
     """Serve /alerts.atom and /alerts.json over HTTP until interrupted."""

@@ -32,7 +32,9 @@ def default_workers() -> int:
 
 
 def run(
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: CPU count).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=0, help="Worker processes (default: CPU count; 0: HTTP only).")
+    ] = None,
     grace: Annotated[
         float | None,
         typer.Option(
@@ -40,15 +42,21 @@ def run(
         ),
     ] = None,
     scheduler: Annotated[bool, typer.Option(help="Also run the feed scheduler.")] = True,
+    http: Annotated[
+        bool,
+        typer.Option(
+            help="Serve /alerts.atom, /alerts.json, /metrics and /healthz on MONITOR_HTTP_HOST:PORT."
+        ),
+    ] = True,
 ) -> None:
     """Run the daemon: the scheduler plus N workers, restarted when they crash, stopped by SIGTERM/Ctrl-C."""
     from monitor.cli import setup
     from monitor.embedded_redis import env_with_redis, resolve_redis_url
     from monitor.keys import Keys
     from monitor.redisconn import connect
-    from monitor.supervisor import Supervisor, scheduler_available
+    from monitor.supervisor import Supervisor
 
-    settings, _config = setup()
+    settings, config = setup()
     try:
         url, embedded = resolve_redis_url(
             settings.redis_url, settings.redis_url_is_default, settings.state_dir
@@ -57,28 +65,54 @@ def run(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_CONFIG) from exc
     try:
-        with_scheduler = scheduler and scheduler_available()
-        if scheduler and not with_scheduler:
-            import structlog
-
-            structlog.get_logger("monitor.cli").warning(
-                "scheduler_unavailable", reason="monitor.scheduler is not installed; running workers only"
-            )
         sup = Supervisor(
             connect(url),
             Keys(settings.key_prefix),
-            workers=workers or default_workers(),
+            workers=default_workers() if workers is None else workers,
             grace=settings.stop_grace_seconds if grace is None else grace,
-            with_scheduler=with_scheduler,
+            with_scheduler=scheduler,
             env=env_with_redis(url),
             child_stdout=sys.stderr,
         )
         sup.install_signal_handlers()
-        code = sup.run()
+        server = start_http(settings, config, sup.connection, sup.keys) if http else None
+        try:
+            code = sup.run()
+        finally:
+            if server:
+                server.stop()
     finally:
         if embedded:
             embedded.stop()
     raise typer.Exit(code)
+
+
+def start_http(settings, config, connection, keys):  # type: ignore[no-untyped-def]
+    """Start the daemon's HTTP server (alert feed plus /metrics and /healthz) in a thread.
+
+    Returns:
+        the running ``monitor.web.WebServer``, or None when the address is taken (logged; the
+        daemon runs on without HTTP rather than not at all).
+    """
+    import structlog
+
+    from monitor.alerts import AlertRecorder
+    from monitor.web import WebApp, WebServer, add_alert_routes, feed_id_for
+    from monitor.web_ops import add_ops_routes
+
+    app = WebApp()
+    recorder = AlertRecorder(
+        connection, keys, config.alerts, settings.alert_retention_days * 86400, settings.stream_maxlen
+    )
+    add_alert_routes(app, recorder, settings.alert_feed_size, feed_id_for(settings.key_prefix))
+    add_ops_routes(app, connection, keys)
+    try:
+        return WebServer(app, settings.http_host, settings.http_port).start()
+    except OSError as exc:
+        structlog.get_logger("monitor.cli").error(
+            "http_unavailable", host=settings.http_host, port=settings.http_port, error=str(exc)
+        )
+        return None
 
 
 def status(

@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from monitor.errors import ConfigError
 
@@ -224,6 +232,21 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
+def _owner_of(data: Any, loc: tuple[Any, ...]) -> str:
+    """`` (in 'NAME')`` for the innermost list entry on ``loc`` that has a ``name`` or ``id``, else ``""``."""
+    owner = ""
+    for part in loc:
+        if isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+            if isinstance(data, dict) and isinstance(data.get("name", data.get("id")), str):
+                owner = f" (in {data.get('name', data.get('id'))!r})"
+        elif isinstance(data, dict) and part in data:
+            data = data[part]
+        else:
+            break
+    return owner
+
+
 def _format_loc(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
@@ -257,7 +280,7 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
             loc = tuple(err["loc"])
             line = _line_of(node, loc)
             msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-            problems.append(f"{path}:{line or '?'}: {_format_loc(loc)}: {msg}")
+            problems.append(f"{path}:{line or '?'}: {_format_loc(loc)}: {msg}{_owner_of(data, loc)}")
         raise ConfigError("; ".join(problems)) from exc
 
 

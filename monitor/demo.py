@@ -3,9 +3,8 @@
 No internet and no configuration: it serves the demo outlets (:mod:`monitor.demo_site`), writes
 a throw-away config folder (feeds pointing at them, the default topics, one alert rule on the
 log channel), uses ``MONITOR_REDIS_URL`` / a local Redis / an embedded one, and runs the same
-supervisor as ``monitor run`` under a fresh key prefix (``demo-<hex>``, deleted at the end).
-While the feed scheduler is not installed, the demo polls the feeds once itself and enqueues
-one ``process_entry`` job per entry.
+supervisor as ``monitor run`` (the feed scheduler and N workers) under a fresh key prefix
+(``demo-<hex>``, deleted at the end), so every run shows its alerts again.
 """
 
 from __future__ import annotations
@@ -105,6 +104,7 @@ class AlertPrinter(threading.Thread):
     def run(self) -> None:
         last = "0-0"
         while not self._halt.is_set():
+            batches: Any
             try:
                 batches = self._r.xread({self._keys.alerts_stream(): last}, block=500, count=50)
             except redis.RedisError as exc:
@@ -130,58 +130,15 @@ class AlertPrinter(threading.Thread):
         self.join(timeout=2)
 
 
-def enqueue_feed_entries(
-    connection: redis.Redis, keys: Keys, feed_urls: dict[str, str], job_timeout: int
-) -> int:
-    """Poll each demo feed once and enqueue one ``process_entry`` job per entry; return the count.
-
-    Stand-in for the feed scheduler while it is not installed (feedparser over an httpx GET).
-    """
-    import feedparser
-    import httpx
-    from rq import Retry
-
-    from monitor.model import EntryInfo
-    from workers.entries import process_entry
-    from workers.jobs import queue
-
-    entries_q = queue(connection, keys, "entries")
-    count = 0
-    for fid, url in feed_urls.items():
-        parsed = feedparser.parse(httpx.get(url, timeout=10).content)
-        for e in parsed.entries:
-            stamp = e.get("published_parsed") or e.get("updated_parsed")
-            info = EntryInfo(
-                feed_id=f"demo-{fid}",
-                key=e.get("id") or e.get("link"),
-                guid=e.get("id"),
-                link=e.get("link"),
-                title=e.get("title"),
-                summary=e.get("summary"),
-                published=time.strftime("%Y-%m-%dT%H:%M:%SZ", stamp) if stamp else None,
-            )
-            entries_q.enqueue(
-                process_entry,
-                info.__dict__,
-                job_timeout=job_timeout,
-                result_ttl=3600,
-                failure_ttl=86400,
-                retry=Retry(max=3, interval=[5, 30, 120]),
-                description=f"process entry {info.link}",
-            )
-            count += 1
-    log.info("demo_entries_enqueued", entries=count)
-    return count
-
-
 def delete_prefix(connection: redis.Redis, keys: Keys) -> None:
     """Remove the demo's keys: everything under its prefix and its RQ queues, registries and jobs."""
     from monitor.keys import QUEUES
 
     for name in QUEUES:
         for reg in ("finished", "failed", "wip", "scheduled", "deferred", "canceled"):
-            for job_id in connection.zrange(f"rq:{reg}:{keys.queue(name)}", 0, -1):
-                jid = job_id.decode().split(":")[0]
+            members: Any = connection.zrange(f"rq:{reg}:{keys.queue(name)}", 0, -1)
+            for member in members:
+                jid = member.decode().split(":")[0]
                 connection.delete(f"rq:job:{jid}", f"rq:results:{jid}", f"rq:executions:{jid}")
     for pattern in (keys.pattern(), f"rq:*:{keys.prefix}:*"):
         batch = list(connection.scan_iter(match=pattern, count=500))
@@ -225,7 +182,7 @@ def _run_demo(
 ) -> int:
     from monitor.demo_site import DemoSite
     from monitor.redisconn import connect
-    from monitor.supervisor import Supervisor, scheduler_available
+    from monitor.supervisor import Supervisor
 
     site = DemoSite()
     site.start()
@@ -244,7 +201,6 @@ def _run_demo(
         "MONITOR_LOG_FORMAT": "json",
     }
     connection = connect(url)
-    with_scheduler = scheduler_available()
     typer.echo(
         f"monitor demo: {len(site.articles)} articles from {len(site.outlets)} outlets on {site.base_url}; "
         f"Redis {url}{' (embedded, started for the demo)' if embedded else ''}; "
@@ -255,7 +211,7 @@ def _run_demo(
         keys,
         workers=workers,
         grace=10.0,
-        with_scheduler=with_scheduler,
+        with_scheduler=True,
         env=env,
         child_stdout=log_file,
         child_stderr=log_file,
@@ -263,13 +219,6 @@ def _run_demo(
     sup.install_signal_handlers()
     printer = AlertPrinter(connection, keys)
     printer.start()
-    if not with_scheduler:
-        threading.Thread(
-            target=enqueue_feed_entries,
-            name="demo-poll",
-            daemon=True,
-            args=(connection, keys, site.feed_urls(), settings.job_timeout),
-        ).start()
     try:
         code = sup.run(duration)
         time.sleep(0.6)  # let the printer show alerts recorded during the stop

@@ -16,7 +16,8 @@ import redis
 
 from monitor.keys import Keys
 
-# KEYS[1] digest list ; KEYS[2] scheduled marker ; ARGV[1] now epoch ; ARGV[2] period seconds ; ARGV[3] force 0/1
+# KEYS[1] digest list ; KEYS[2] scheduled marker
+# ARGV[1] now epoch ; ARGV[2] period seconds ; ARGV[3] force 0/1
 # Returns {} when empty (marker cleared), {'wait', seconds} when the window is still open, else the entries.
 _TAKE = """
 local first = redis.call('LINDEX', KEYS[1], 0)

@@ -74,6 +74,12 @@ class FeedEntry:
     first_seen: str | None = None
     image: str | None = None
 
+    @property
+    def link_key(self) -> str | None:
+        """``link:<canonical link>`` whatever ``key`` is: a second identity for a seen-set, so that
+        entries whose GUIDs were rewritten when the feed moved (case 13) are still recognised."""
+        return "link:" + canonical_link(self.link) if self.link else None
+
     def to_entry_info(self, feed_id: str | None, language_hint: str | None = None) -> EntryInfo:
         """The :class:`~monitor.model.EntryInfo` handed to the entry job."""
         return EntryInfo(
@@ -224,6 +230,10 @@ def _entries(
         drafts.append(draft)
     if twice:
         warnings.append(f"double-escaped entities decoded twice in {twice} entry field(s)")
+    empty = [d for d in drafts if not (d["title"] or d["link"] or d["summary"] or d["content"] or d["guid"])]
+    if empty:
+        warnings.append(f"empty_entry: {len(empty)} entry(ies) without title, link, GUID or text skipped")
+        drafts = [d for d in drafts if d not in empty]
     keys = _identity_keys(drafts, warnings)
     return [FeedEntry(key=key, **draft) for key, draft in zip(keys, drafts, strict=True)]
 

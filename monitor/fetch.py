@@ -26,7 +26,6 @@ import ipaddress
 import socket
 import threading
 import time
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -36,10 +35,10 @@ import httpx
 
 from monitor import USER_AGENT
 from monitor.errors import PermanentFetchError, TransientFetchError
+from monitor.httpbody import BodyDecoder, content_encoding
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)
@@ -161,17 +160,24 @@ class _Watchdog:
         self._timer.start()
 
     def trace(self, event: str, info: dict[str, Any]) -> None:
-        """httpcore trace hook: remember the socket of each new connection and check its peer."""
-        if event != "connection.connect_tcp.complete":
+        """httpcore trace hook: check the peer of each new connection and remember its socket.
+
+        After TLS starts, the TLS socket replaces the plain one (the plain one is detached by
+        ``ssl``), so it is the one the watchdog shuts down.
+        """
+        if event not in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
             return
         stream = info.get("return_value")
         sock = stream.get_extra_info("socket") if stream is not None else None
         if sock is None:
             return
-        peer = sock.getpeername()[0]
-        if not self.allow_private and not address_is_public(peer):
-            sock.close()
-            raise PermanentFetchError(self.url, f"refused: {peer} is a private, loopback or reserved address")
+        if event == "connection.connect_tcp.complete":
+            peer = sock.getpeername()[0]
+            if not self.allow_private and not address_is_public(peer):
+                sock.close()
+                raise PermanentFetchError(
+                    self.url, f"refused: {peer} is a private, loopback or reserved address"
+                )
         with self._lock:
             self._sock = sock
             if self.expired:
@@ -194,81 +200,6 @@ class _Watchdog:
 
     def cancel(self) -> None:
         self._timer.cancel()
-
-
-class _BodyDecoder:
-    """Decodes a gzip/deflate body chunk by chunk and knows whether the stream ended properly."""
-
-    def __init__(self, url: str, encoding: str, max_bytes: int) -> None:
-        self.url = url
-        self.encoding = encoding  # "gzip", "deflate" or "identity"
-        self.max_bytes = max_bytes
-        self.warnings: list[str] = []
-        self._obj: Any = None
-        self._started = False
-        self._out = 0
-
-    def feed(self, chunk: bytes) -> bytes:
-        if not self._started:
-            self._start(chunk)
-        if self._obj is None:
-            return self._count(chunk)
-        out = bytearray()
-        data = chunk
-        while data:
-            try:
-                piece = self._obj.decompress(data, self.max_bytes + 1 - self._out)
-            except zlib.error as exc:
-                raise PermanentFetchError(self.url, f"corrupt {self.encoding} body: {exc}") from exc
-            out += self._count(piece)
-            data = self._obj.unconsumed_tail
-            if self._obj.eof:
-                data = self._next_member(self._obj.unused_data)
-        return bytes(out)
-
-    def finish(self) -> None:
-        """Raise when a compressed body ended before its end marker (truncated)."""
-        if self._obj is not None and not self._obj.eof:
-            raise PermanentFetchError(
-                self.url, f"truncated {self.encoding} body: the compressed stream ends before its end marker"
-            )
-
-    def _start(self, first: bytes) -> None:
-        self._started = True
-        if self.encoding == "gzip" and not first.startswith(_GZIP_MAGIC):
-            self.warnings.append("body labelled Content-Encoding gzip is not compressed; read as-is")
-        elif self.encoding == "gzip":
-            self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif self.encoding == "deflate":
-            # RFC 9110 says zlib-wrapped; many servers send raw deflate (as browsers accept).
-            zlib_header = len(first) >= 2 and (first[0] & 0x0F) == 8 and (first[0] << 8 | first[1]) % 31 == 0
-            self._obj = zlib.decompressobj(zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
-        elif first.startswith(_GZIP_MAGIC):
-            self.encoding = "gzip"
-            self.warnings.append("gzip-compressed body without Content-Encoding; decompressed")
-            self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
-
-    def _next_member(self, rest: bytes) -> bytes:
-        if self.encoding == "gzip" and rest.startswith(_GZIP_MAGIC):
-            self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            return rest
-        return b""
-
-    def _count(self, piece: bytes) -> bytes:
-        self._out += len(piece)
-        if self._out > self.max_bytes:
-            raise PermanentFetchError(self.url, f"body larger than the byte cap of {self.max_bytes} bytes")
-        return piece
-
-
-def _content_encoding(url: str, headers: httpx.Headers) -> str:
-    values = [v.strip().lower() for v in headers.get("content-encoding", "").split(",") if v.strip()]
-    values = [v for v in values if v != "identity"]
-    if not values:
-        return "identity"
-    if len(values) > 1 or values[0] not in ("gzip", "x-gzip", "deflate"):
-        raise PermanentFetchError(url, f"unsupported Content-Encoding {headers.get('content-encoding')!r}")
-    return "gzip" if values[0] == "x-gzip" else values[0]
 
 
 class Fetcher:
@@ -345,7 +276,11 @@ class Fetcher:
         self, url: str, current: str, response: httpx.Response,
         chain: list[tuple[int, str]], visited: set[str],
     ) -> str:
-        target = str(httpx.URL(current).join(response.headers["location"]))
+        location = response.headers["location"]
+        try:
+            target = str(httpx.URL(current).join(location))
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise PermanentFetchError(url, f"redirect to an invalid URL {location!r}: {exc}") from exc
         target = _check_url(url, target)
         chain.append((response.status_code, target))
         if target in visited:
@@ -376,7 +311,7 @@ class Fetcher:
             raise PermanentFetchError(
                 current, f"body of {int(length)} bytes is larger than the byte cap of {cap} bytes"
             )
-        decoder = _BodyDecoder(current, _content_encoding(current, response.headers), cap)
+        decoder = BodyDecoder(current, content_encoding(current, response.headers), cap)
         out = bytearray()
         raw = 0
         for chunk in _guarded(current, response.iter_raw(), watchdog, self.policy.total_timeout):
@@ -399,8 +334,9 @@ class _Response:
 
     def __enter__(self) -> httpx.Response:
         with _mapped_errors(self._url, self._watchdog, self._policy.total_timeout):
-            self._response = self._client.send(self._request, stream=True)
-        return self._response
+            response = self._client.send(self._request, stream=True)
+        self._response = response
+        return response
 
     def __exit__(self, *exc: object) -> None:
         if self._response is not None:
@@ -414,9 +350,10 @@ class _mapped_errors:  # noqa: N801 - used as a context manager, reads like a fu
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        """Re-raise httpx/socket errors as ours; anything else propagates unchanged."""
         if exc is None or not isinstance(exc, httpx.HTTPError | OSError):
-            return False
+            return
         if self.watchdog.expired:
             raise _timeout(self.url, self.total) from exc
         if isinstance(exc, httpx.ConnectTimeout):

@@ -116,13 +116,13 @@ class MetricsRecorder:
             self.observe("fetch_seconds", float(result["duration"]), {"kind": "feed"})
 
 
-def _parse(raw: Mapping[bytes, bytes]) -> dict[str, dict[tuple[tuple[str, str], ...], dict[str, float]]]:
+def _parse(raw: Mapping[Any, Any]) -> dict[str, dict[tuple[tuple[str, str], ...], dict[str, float]]]:
     """metric -> labels -> {"value"|"le=..."|"sum"|"count": number}."""
     out: dict[str, dict[tuple[tuple[str, str], ...], dict[str, float]]] = defaultdict(
         lambda: defaultdict(dict)
     )
     for field, value in raw.items():
-        name, labels, *extra = field.decode().split("|")
+        name, labels, *extra = (field.decode() if isinstance(field, bytes) else str(field)).split("|")
         pairs = tuple(tuple(p.split("=", 1)) for p in labels.split(",") if p)
         out[name][pairs][extra[0] if extra else "value"] = float(value)  # type: ignore[index]
     return out
@@ -194,7 +194,7 @@ def queue_counts(connection: redis.Redis, keys: Keys) -> dict[str, dict[str, int
 def list_workers(connection: redis.Redis, keys: Keys) -> list[Worker]:
     """RQ workers serving at least one of our queues."""
     ours = {keys.queue(n) for n in QUEUES}
-    seen: dict[str, Worker] = {}
+    seen: dict[str, Any] = {}
     for name in QUEUES:
         q = Queue(keys.queue(name), connection=connection, serializer=JSONSerializer)
         for w in Worker.all(queue=q):

@@ -66,8 +66,17 @@ class Notifier:
             DeliveryError: unknown channel, invalid URL, or the service did not accept it.
         """
         if self._channels.get(channel) == LOG_CHANNEL:
-            log.warning("alert", channel=channel, alert_id=alert.id, rule=alert.rule, title=alert.title,
-                        reason=alert.reason, url=alert.url, outlets=alert.outlets, countries=list(alert.countries))
+            log.warning(
+                "alert",
+                channel=channel,
+                alert_id=alert.id,
+                rule=alert.rule,
+                title=alert.title,
+                reason=alert.reason,
+                url=alert.url,
+                outlets=alert.outlets,
+                countries=list(alert.countries),
+            )
             return
         self._send(channel, lambda md: render(alert, self._templates, md))
 
@@ -78,8 +87,13 @@ class Notifier:
             DeliveryError: as :meth:`deliver`.
         """
         if self._channels.get(channel) == LOG_CHANNEL:
-            log.warning("alert_digest", channel=channel, rule=rule, alert_ids=[a.id for a in alerts],
-                        titles=[a.title for a in alerts])
+            log.warning(
+                "alert_digest",
+                channel=channel,
+                rule=rule,
+                alert_ids=[a.id for a in alerts],
+                titles=[a.title for a in alerts],
+            )
             return
         self._send(channel, lambda md: render_digest(rule, alerts, self._templates, md))
 
@@ -104,7 +118,9 @@ class Notifier:
         sender = apprise.Apprise()
         sender.add(plugin)
         result = sender.notify(
-            title=title, body=body, notify_type=apprise.NotifyType.WARNING,
+            title=title,
+            body=body,
+            notify_type=apprise.NotifyType.WARNING,
             body_format=apprise.NotifyFormat.MARKDOWN if markdown else apprise.NotifyFormat.TEXT,
         )
         if not result:

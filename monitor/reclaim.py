@@ -21,6 +21,7 @@ re-run after a kill mid-job gives no second item or alert.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 import structlog
@@ -58,7 +59,8 @@ def started_entries(connection: redis.Redis, keys: Keys) -> list[StartedEntry]:
     for name in QUEUES:
         qname = keys.queue(name)
         registry = StartedJobRegistry(qname, connection=connection, serializer=JSONSerializer)
-        for raw in connection.zrange(registry.key, 0, -1):
+        members: Any = connection.zrange(registry.key, 0, -1)
+        for raw in members:
             composite = as_text(raw)
             if ":" not in composite:
                 continue

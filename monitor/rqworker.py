@@ -57,7 +57,7 @@ class MonitorWorker(Worker):
             try:
                 MetricsRecorder(self.connection, self._keys).job_finished(
                     queue.name.rsplit(":", 1)[-1],
-                    job.func_name,
+                    job.func_name or "",
                     ok,
                     time.monotonic() - started,
                     job._result if ok else None,

@@ -95,19 +95,23 @@ class SlotTrigger(BaseTrigger):
 class LeaderLock:
     """A Redis lock (``SET NX PX``, renewed by its holder) naming the scheduler that enqueues polls."""
 
-    def __init__(self, connection: redis.Redis, key: str, ttl: float, instance_id: str) -> None:
+    def __init__(self, connection: redis.Redis, key: str, ttl: float, instance_id: str,
+                 on_takeover: Callable[[], None] | None = None) -> None:
         self.key, self.ttl_ms, self.instance_id = key, int(ttl * 1000), instance_id
         self.r = connection
         self._script = connection.register_script(_LEADER)
         self.held: bool | None = None
+        self.on_takeover = on_takeover
 
     def ensure(self) -> bool:
         """Take or renew the lock; log ``scheduler_leader`` / ``scheduler_standby`` on each change."""
         held = bool(self._script(keys=[self.key], args=[self.instance_id, self.ttl_ms]))
-        if held != self.held:
+        previous, self.held = self.held, held
+        if held != previous:
             log.info("scheduler_leader" if held else "scheduler_standby", instance=self.instance_id,
-                     leader=held if held else (self.r.get(self.key) or b"").decode())
-        self.held = held
+                     leader=self.instance_id if held else (self.r.get(self.key) or b"").decode())
+            if held and previous is False and self.on_takeover is not None:
+                self.on_takeover()
         return held
 
     def release(self) -> None:
@@ -135,9 +139,14 @@ class FeedScheduler:
         self.feeds = {f.id: f for f in feeds if f.enabled}
         self.instance_id = instance_id or uuid.uuid4().hex[:12]
         self.store = FeedStateStore(connection, keys, settings.seen_retention_days * 86400.0)
+        if enqueue_poll is None:  # imported here, not at the first tick: it loads the poll code
+            from workers.polls import enqueue_poll as rq_enqueue
+            from workers.polls import poll_job_timeout
+
+            self._rq_enqueue, self._job_timeout = rq_enqueue, poll_job_timeout(settings)
         self.enqueue_poll = enqueue_poll or self._enqueue_rq
         self.leader = (LeaderLock(connection, keys.scheduler_leader(), settings.scheduler_leader_ttl,
-                                  self.instance_id) if use_leader_lock else None)
+                                  self.instance_id, self._catch_up) if use_leader_lock else None)
         self.intervals: dict[str, float] = {}
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
@@ -145,9 +154,7 @@ class FeedScheduler:
         )
 
     def _enqueue_rq(self, feed_id: str, slot: int) -> str:
-        from workers.polls import enqueue_poll, poll_job_timeout
-
-        return enqueue_poll(self.r, self.keys, feed_id, slot, poll_job_timeout(self.settings))
+        return self._rq_enqueue(self.r, self.keys, feed_id, slot, self._job_timeout)
 
     def interval_of(self, feed: FeedConfig) -> float:
         """The feed's interval now: the adaptive one stored by its last poll, else the configured one."""
@@ -174,6 +181,14 @@ class FeedScheduler:
             self.leader.release()
         log.info("scheduler_stopped", instance=self.instance_id)
 
+    def _catch_up(self) -> None:
+        """On taking over from a leader that stopped: fire every feed now, so the slot that began
+        while the lock was still the old leader's is not lost (a slot it did poll stays claimed)."""
+        now = datetime.now(UTC)
+        for feed_id in self.feeds:
+            if self.scheduler.get_job(feed_id):
+                self.scheduler.modify_job(feed_id, next_run_time=now)
+
     def _due(self, feed: FeedConfig) -> bool:
         state = self.store.load(feed.id)
         interval = state.interval or feed.interval
@@ -185,8 +200,11 @@ class FeedScheduler:
         if self.scheduler.get_job(feed.id):
             self.scheduler.reschedule_job(feed.id, trigger=trigger)
             return
+        # due now: fire at once, unless the next slot starts within half an interval anyway
+        now = time.time()
+        soon = slot_start(now, interval, trigger.phase) + interval - now < interval / 2
         extra = {"next_run_time": datetime.now(UTC) + timedelta(seconds=random.uniform(0, 0.2))} \
-            if first_now else {}
+            if first_now and not soon else {}
         self.scheduler.add_job(self.tick, trigger, args=[feed.id], id=feed.id, name=f"poll {feed.id}",
                                **extra)
 

@@ -60,7 +60,7 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Lifetime of the scheduler leader lock, renewed at a third of it (seconds)."
     )
     alert_timeout: float = Field(
-        10.0, gt=0, description="Connect and read timeout of one alert delivery attempt, per channel (seconds)."
+        10.0, gt=0, description="Connect and read timeout of one delivery attempt to one channel (seconds)."
     )
     alert_retry_intervals: list[int] = Field(
         [10, 30, 60, 300, 900, 3600],
@@ -68,7 +68,7 @@ class Settings(BaseSettings):
         description="Back-off between delivery retries of one alert to one channel, as a JSON list (seconds);"
         " its length is the number of retries.",
     )
-    alert_feed_size: int = Field(50, gt=0, description="How many recent alerts /alerts.atom and /alerts.json list.")
+    alert_feed_size: int = Field(50, gt=0, description="How many recent alerts the alerts feeds list.")
     http_host: str = Field("127.0.0.1", description="Address the HTTP server (alerts feed) listens on.")
     http_port: int = Field(8787, ge=0, le=65535, description="Port of the HTTP server (0: any free port).")
     allow_private_addresses: bool = Field(

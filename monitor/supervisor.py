@@ -1,7 +1,7 @@
 """The process supervisor behind ``monitor run`` (and ``monitor demo``).
 
 It starts the parts as child processes (``monitor worker --name W`` N times, ``monitor
-scheduler`` once when that command exists), restarts a child that exits with exponential
+scheduler`` once), restarts a child that exits with exponential
 back-off (1 s doubling to 60 s; reset after a child has run for a minute), hands back the job of a
 worker that died (:mod:`monitor.reclaim`), and runs the reconciler every 30 s.
 
@@ -15,7 +15,6 @@ with the supervisor if it is killed (``PR_SET_PDEATHSIG``).
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
@@ -40,11 +39,6 @@ BACKOFF_CAP = 60.0  #: longest restart delay (seconds)
 HEALTHY_AFTER = 60.0  #: a child that ran this long starts its back-off afresh (seconds)
 RECONCILE_EVERY = 30.0  #: seconds between reconciler passes
 COLD_STOP_WAIT = 10.0  #: after the grace period, seconds allowed for the cold stop before SIGKILL
-
-
-def scheduler_available() -> bool:
-    """True when this installation has the scheduler (``monitor.scheduler``, the feeds work)."""
-    return importlib.util.find_spec("monitor.scheduler") is not None
 
 
 @dataclass

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from socketserver import ThreadingMixIn
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -28,7 +28,14 @@ from monitor.alerts import AlertRecorder
 
 log = structlog.get_logger(__name__)
 
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 @dataclass(frozen=True)
@@ -70,16 +77,20 @@ class WebApp:
             response = Response(404, "text/plain; charset=utf-8", b"not found\n")
         else:
             host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
-            request = Request(environ.get("PATH_INFO", "/"), parse_qs(environ.get("QUERY_STRING", "")),
-                              f"{environ.get('wsgi.url_scheme', 'http')}://{host}")
+            request = Request(
+                environ.get("PATH_INFO", "/"),
+                parse_qs(environ.get("QUERY_STRING", "")),
+                f"{environ.get('wsgi.url_scheme', 'http')}://{host}",
+            )
             try:
                 response = handler(request)
             except Exception as exc:  # the server's outer loop: one bad request must not stop it
                 log.exception("http_handler_failed", path=request.path, error=str(exc))
                 response = Response(500, "text/plain; charset=utf-8", b"internal error\n")
         status = f"{response.status} {_REASONS.get(response.status, '')}".strip()
-        start_response(status, [("Content-Type", response.content_type),
-                                ("Content-Length", str(len(response.body)))])
+        start_response(
+            status, [("Content-Type", response.content_type), ("Content-Length", str(len(response.body)))]
+        )
         return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else response.body]
 
 
@@ -104,12 +115,19 @@ def add_alert_routes(app: WebApp, recorder: AlertRecorder, feed_size: int, feed_
                 return Response(404, "application/json", b'{"error": "unknown alert"}\n')
             data: Any = alert_view(alert, recorder.deliveries(alert.id))
         else:
-            data = [alert_view(a, recorder.deliveries(a.id)) for a in recorder.recent(_limit(request, feed_size))]
+            data = [
+                alert_view(a, recorder.deliveries(a.id)) for a in recorder.recent(_limit(request, feed_size))
+            ]
         return Response(200, "application/json; charset=utf-8", json.dumps(data, ensure_ascii=False).encode())
 
     def alerts_atom(request: Request) -> Response:
-        body = atom_feed(recorder.recent(_limit(request, feed_size)), feed_id,
-                         request.base_url + request.path, request.base_url, "news-monitor alerts")
+        body = atom_feed(
+            recorder.recent(_limit(request, feed_size)),
+            feed_id,
+            request.base_url + request.path,
+            request.base_url,
+            "news-monitor alerts",
+        )
         return Response(200, "application/atom+xml; charset=utf-8", body)
 
     app.route("/alerts.json", alerts_json)
@@ -127,21 +145,23 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
-        log.debug("http_request", line=format % args)
+        """Access lines are not logged (a feed reader polls often); handler errors are."""
 
 
 class WebServer:
     """Serves a :class:`WebApp` in a background thread. Args: app, host, port (0: any free port)."""
 
     def __init__(self, app: WebApp, host: str, port: int) -> None:
-        self._server = make_server(host, port, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+        self._server = make_server(
+            host, port, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        )
         self._thread = threading.Thread(target=self._server.serve_forever, name="http", daemon=True)
 
     @property
     def url(self) -> str:
         """Base URL, e.g. ``http://127.0.0.1:8787``."""
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{cast(str, host)}:{port}"
 
     def start(self) -> WebServer:
         """Start serving in the background; returns self."""

@@ -6,6 +6,7 @@ import json
 import shutil
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,6 +32,7 @@ class Receiver:
     """A webhook target: records every POST body (parsed JSON) and answers ``status``."""
 
     status: int = 200
+    delay: float = 0.0  #: seconds to wait before answering (a slow channel)
     posts: list[dict[str, Any]] = field(default_factory=list)
     attempts: int = 0
     server: ThreadingHTTPServer | None = None
@@ -51,6 +53,7 @@ class Receiver:
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.attempts += 1
+                time.sleep(receiver.delay)
                 if 200 <= receiver.status < 300:
                     receiver.posts.append(json.loads(body))
                 self.send_response(receiver.status)

@@ -9,6 +9,7 @@ are skipped when nothing answers, except under ``CI=true`` where that is a failu
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -119,10 +120,52 @@ def http_server() -> Iterator[LoopbackServer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield LoopbackServer(f"http://127.0.0.1:{server.server_address[1]}", routes, requests)
     finally:
         server.shutdown()
         server.server_close()
+
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture
+def raw_server() -> Iterator[Callable[[Callable[[socket.socket], None]], str]]:
+    """Start raw TCP servers on 127.0.0.1 for faults HTTP servers cannot produce (a tarpit that
+    never answers, a body trickled byte by byte). ``start(handler)`` returns the base URL; each
+    connection is passed to ``handler(conn)`` in its own thread and closed afterwards."""
+    stop = threading.Event()
+    listeners: list[socket.socket] = []
+
+    def serve(listener: socket.socket, handler: Callable[[socket.socket], None]) -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=_handle_raw, args=(conn, handler, stop), daemon=True).start()
+
+    def start(handler: Callable[[socket.socket], None]) -> str:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listeners.append(listener)
+        threading.Thread(target=serve, args=(listener, handler), daemon=True).start()
+        return f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+    yield start
+    stop.set()
+    for listener in listeners:
+        listener.close()
+
+
+def _handle_raw(conn: socket.socket, handler: Callable[[socket.socket], None], stop: threading.Event) -> None:
+    try:
+        handler(conn)
+    except OSError:
+        pass
+    finally:
+        conn.close()

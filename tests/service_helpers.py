@@ -41,11 +41,17 @@ def article(title: str) -> bytes:
     return ARTICLE_HTML.format(title=title).encode("utf-8")
 
 
-def enqueue_entry(connection: redis.Redis, prefix: str, link: str, title: str, retry_interval: int = 1) -> str:
+def enqueue_entry(
+    connection: redis.Redis, prefix: str, link: str, title: str, retry_interval: int = 1
+) -> str:
     """Enqueue ``process_entry`` for an entry linking to ``link``, as the poll job does; return the job id."""
     info = EntryInfo(feed_id="test-feed", key=link, guid=link, link=link, title=title)
     job = queue(connection, Keys(prefix), "entries").enqueue(
-        process_entry, info.__dict__, job_timeout=60, result_ttl=3600, failure_ttl=3600,
+        process_entry,
+        info.__dict__,
+        job_timeout=60,
+        result_ttl=3600,
+        failure_ttl=3600,
         retry=Retry(max=3, interval=retry_interval),
     )
     return str(job.id)
@@ -58,8 +64,11 @@ class Daemon:
         self.log_path = log_path
         self._log: IO[bytes] = log_path.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "run", *args], cwd=ROOT, env={**os.environ, **env},
-            stdout=self._log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "monitor", "run", *args],
+            cwd=ROOT,
+            env={**os.environ, "MONITOR_HTTP_PORT": "0", **env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
 
     def log_text(self) -> str:

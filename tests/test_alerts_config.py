@@ -22,9 +22,9 @@ def load_error(tmp_path: Path, yaml: str, extra: dict[str, str] | None = None) -
 
 
 def test_unknown_key_names_file_line_rule_and_field(tmp_path: Path) -> None:
-    """A misspelt field in the second rule: the error gives alerts.yaml, its line and rules[1].chanels."""
+    """A misspelt field in rule two: the error gives alerts.yaml, its line, rules[1].chanels and the name."""
     yaml = HEADER + "  - name: a\n    topics: [diplomacy]\n  - name: b\n    chanels: [log]\n"
-    assert load_error(tmp_path, yaml).endswith("alerts.yaml:7: rules[1].chanels: unknown key")
+    assert load_error(tmp_path, yaml).endswith("alerts.yaml:7: rules[1].chanels: unknown key (in 'b')")
 
 
 def test_unknown_channel_names_the_rule(tmp_path: Path) -> None:
@@ -40,10 +40,10 @@ def test_unknown_topic_names_the_rule(tmp_path: Path) -> None:
 
 
 def test_bad_mode_and_escalation_name_the_field(tmp_path: Path) -> None:
-    """mode must be immediate or digest; escalate_at_outlets must be at least 2: each error names its field."""
+    """mode must be immediate or digest; escalate_at_outlets at least 2: each error names its field."""
     message = load_error(tmp_path, HEADER + "  - name: desk\n    mode: weekly\n    escalate_at_outlets: 1\n")
-    assert "alerts.yaml:5: rules[0].mode: Input should be 'immediate' or 'digest'" in message
-    assert "alerts.yaml:6: rules[0].escalate_at_outlets: Input should be greater than or equal to 2" in message
+    assert "alerts.yaml:5: rules[0].mode: Input should be 'immediate' or 'digest' (in 'desk')" in message
+    assert "rules[0].escalate_at_outlets: Input should be greater than or equal to 2 (in 'desk')" in message
 
 
 def test_invalid_apprise_url_names_the_channel(tmp_path: Path) -> None:
@@ -60,7 +60,7 @@ def test_duplicate_rule_name_is_refused(tmp_path: Path) -> None:
 
 def test_template_with_unknown_placeholder_names_file_and_placeholder(tmp_path: Path) -> None:
     """A user template using $headlin is refused naming the template field, the file and the placeholder."""
-    message = load_error(tmp_path, 'template: mine.txt\nrules: []\n', {"mine.txt": "$headlin\n\n$link\n"})
+    message = load_error(tmp_path, "template: mine.txt\nrules: []\n", {"mine.txt": "$headlin\n\n$link\n"})
     assert "alerts.yaml: template (" in message and "mine.txt): unknown placeholder(s) headlin" in message
 
 
@@ -72,22 +72,35 @@ def test_missing_template_file_is_named(tmp_path: Path) -> None:
 
 def alert(**changes: object) -> Alert:
     base = dict(
-        id="a" * 32, rule="security-desk", story_id="s1", item_id="i1", title=TITLE, url=None, language="ar",
+        id="a" * 32,
+        rule="security-desk",
+        story_id="s1",
+        item_id="i1",
+        title=TITLE,
+        url=None,
+        language="ar",
         topics={"counter-terrorism": 17.2, "diplomacy": 9.0},
         evidence={
-            "counter-terrorism": [Evidence("مكافحة الإرهاب", 1, "title", 4.0), Evidence("مكافحة الإرهاب", 3, "body", 4.0),
-                                  Evidence("متطرف*", 1, "body", 2.0)],
+            "counter-terrorism": [
+                Evidence("مكافحة الإرهاب", 1, "title", 4.0),
+                Evidence("مكافحة الإرهاب", 3, "body", 4.0),
+                Evidence("متطرف*", 1, "body", 2.0),
+            ],
             "diplomacy": [Evidence("زيارة رسمية", 1, "body", 3.0), Evidence("وزير*", 2, "body", 1.5)],
         },
-        countries={"EG": 4, "EU": 3}, channels=["log"], reason="rule security-desk: ...",
-        created_at="2024-05-01T08:00:00+00:00", outlet="example-news", outlets=1,
+        countries={"EG": 4, "EU": 3},
+        channels=["log"],
+        reason="rule security-desk: ...",
+        created_at="2024-05-01T08:00:00+00:00",
+        outlet="example-news",
+        outlets=1,
     )
     base.update(changes)
     return Alert(**base)  # type: ignore[arg-type]
 
 
 def test_plain_text_message_keeps_arabic_and_merges_term_counts() -> None:
-    """Default plain text: title is the headline as is; title and body matches of a term add up; no link line."""
+    """Default plain text: the headline as title; title and body matches of a term add up; no link line."""
     title, body = render(alert(), load_templates(AlertsFile(), Path(".")))
     assert title == TITLE
     assert body.splitlines() == [
@@ -103,8 +116,11 @@ def test_plain_text_message_keeps_arabic_and_merges_term_counts() -> None:
 
 def test_markdown_message_escapes_markup_and_links_the_article() -> None:
     """Default Markdown: bold headline, list of facts, Markdown characters in names escaped, link in <>."""
-    title, body = render(alert(rule="desk_one", url="https://news.example.org/a?b=1"),
-                         load_templates(AlertsFile(), Path(".")), markdown=True)
+    title, body = render(
+        alert(rule="desk_one", url="https://news.example.org/a?b=1"),
+        load_templates(AlertsFile(), Path(".")),
+        markdown=True,
+    )
     assert title == TITLE
     lines = body.splitlines()
     assert lines[0] == f"**{TITLE}**"
@@ -114,7 +130,9 @@ def test_markdown_message_escapes_markup_and_links_the_article() -> None:
 
 def test_user_template_replaces_the_default(tmp_path: Path) -> None:
     """A template file from alerts.yaml is used: first line title, rest body, empty lines dropped."""
-    (tmp_path / "short.txt").write_text("ALERT $rule\n\n$headline ($outlets)\nLink: $link\n", encoding="utf-8")
+    (tmp_path / "short.txt").write_text(
+        "ALERT $rule\n\n$headline ($outlets)\nLink: $link\n", encoding="utf-8"
+    )
     templates = load_templates(AlertsFile(template="short.txt"), tmp_path)
     assert render(alert(), templates) == ("ALERT security-desk", f"{TITLE} (1)")
 

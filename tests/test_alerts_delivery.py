@@ -1,4 +1,4 @@
-"""Alerts reach a real webhook (Apprise ``json://`` on 127.0.0.1) once per rule and story, and are never lost."""
+"""Alerts reach a real webhook (Apprise ``json://`` on 127.0.0.1) once per rule and story, never lost."""
 
 from __future__ import annotations
 
@@ -70,9 +70,11 @@ def test_replaying_seed_again_or_from_another_outlet_adds_no_post(
 ) -> None:
     """The same seed again, then a text-identical copy from another outlet, leave the POST count at one."""
     env = {**env, "MONITOR_CONFIG_DIR": str(config_dir(tmp_path, RULE.format(url=receiver.url(), extra="")))}
-    for path in (SEED, SEED, other_outlet_copy(tmp_path)):
-        proc = run_monitor("replay", "--inline", "--json", str(path), env=env)
-        assert proc.returncode == 0, proc.stderr
+    proc = run_monitor(
+        "replay", "--inline", "--json", str(SEED), str(SEED), str(other_outlet_copy(tmp_path)), env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert [doc["alerts"] for doc in json_lines(proc.stdout)] == [["security-desk"], [], []]
     assert len(receiver.posts) == 1
     listed = json_lines(run_monitor("alerts", "list", "--json", env=env).stdout)
     assert [(a["title"], a["outlets"], a["delivery"]) for a in listed] == [(TITLE, 2, "delivered")]
@@ -85,8 +87,13 @@ def test_escalation_at_two_outlets_posts_exactly_once_more(
     """With escalate_at_outlets: 2 the second outlet POSTs once more; a repeat and a third outlet do not."""
     folder = config_dir(tmp_path, RULE.format(url=receiver.url(), extra="    escalate_at_outlets: 2\n"))
     pipeline = make_pipeline(env, folder, redis_client)
-    docs = [read_document(SEED, 10**7), read_document(SEED, 10**7), near_duplicate("news.example.org"),
-            near_duplicate("news.example.org"), near_duplicate("daily.example.net")]
+    docs = [
+        read_document(SEED, 10**7),
+        read_document(SEED, 10**7),
+        near_duplicate("news.example.org"),
+        near_duplicate("news.example.org"),
+        near_duplicate("daily.example.net"),
+    ]
     fired = []
     for doc in docs:
         outcome = pipeline.process(doc)
@@ -174,3 +181,49 @@ rules:
     assert states["live"] == "delivered"
     assert states["dead"].startswith("failed: channel 'dead': ")
     assert len(receiver.posts) == 1
+
+
+def test_slow_channel_times_out_without_holding_the_other(
+    env: dict[str, str], tmp_path: Path, redis_client: redis.Redis, receiver: Receiver
+) -> None:
+    """A channel answering after 5 s is cut off by the 0.5 s delivery timeout; the fast one is delivered."""
+    slow = Receiver(delay=5.0).start()
+    try:
+        yaml = f"""
+channels:
+  slow: "{slow.url()}"
+  fast: "{receiver.url()}"
+rules:
+  - name: security-desk
+    topics: [counter-terrorism]
+    channels: [slow, fast]
+"""
+        folder = config_dir(tmp_path, yaml)
+        pipeline = make_pipeline(env, folder, redis_client, alert_timeout=0.5, alert_retry_intervals=[0])
+        outcome = pipeline.process(read_document(SEED, 10**7))
+        enqueue_deliveries(pipeline, outcome.alerts)
+        started = time.monotonic()
+        run_alert_jobs(redis_client, env["MONITOR_KEY_PREFIX"])
+        elapsed = time.monotonic() - started
+        states = pipeline.alerts.deliveries(outcome.alerts[0].id)
+        assert states["fast"] == "delivered"
+        assert states["slow"].startswith("failed: channel 'slow': ")
+        assert (slow.attempts, len(receiver.posts)) == (2, 1)
+        assert elapsed < 4.0
+    finally:
+        slow.stop()
+
+
+def test_markdown_channel_gets_the_markdown_message(
+    env: dict[str, str], tmp_path: Path, redis_client: redis.Redis, receiver: Receiver
+) -> None:
+    """A channel URL with ?format=markdown receives the Markdown template: bold headline, facts as a list."""
+    folder = config_dir(tmp_path, RULE.format(url=receiver.url(format="markdown"), extra=""))
+    pipeline = make_pipeline(env, folder, redis_client)
+    [alert] = pipeline.process(read_document(SEED, 10**7)).alerts
+    assert pipeline.deliver(alert) == {"hook": "delivered"}
+    [post] = receiver.posts
+    lines = post["message"].splitlines()
+    assert (post["title"], lines[0]) == (TITLE, f"**{TITLE}**")
+    assert "- Language: ar" in lines
+    assert any(line.startswith("- Why: counter-terrorism: ") and "مكافحة الإرهاب ×" in line for line in lines)

@@ -55,7 +55,7 @@ def receiver() -> Iterator[Receiver]:
 def test_three_alerts_become_one_message_when_the_window_closes(
     env: dict[str, str], tmp_path: Path, redis_client: redis.Redis, receiver: Receiver
 ) -> None:
-    """Three alerts of a digest rule schedule one flush job; when it runs, one POST carries all three headlines."""
+    """Three alerts of a digest rule schedule one flush job; when it runs, one POST carries all three."""
     folder = config_dir(tmp_path, DIGEST.format(url=receiver.url(), minutes=0.02))
     pipeline = make_pipeline(env, folder, redis_client)
     alert_ids = []
@@ -93,7 +93,9 @@ def test_flush_digests_command_sends_an_open_window_now(
     env = {**env, "MONITOR_CONFIG_DIR": str(folder)}
     proc = run_monitor("alerts", "flush-digests", "--json", env=env)
     assert proc.returncode == 0, proc.stderr
-    assert json_lines(proc.stdout) == [{"rule": "ct-digest", "channel": "hook", "alerts": 2, "state": "delivered"}]
+    assert json_lines(proc.stdout) == [
+        {"rule": "ct-digest", "channel": "hook", "alerts": 2, "state": "delivered"}
+    ]
     assert [p["title"] for p in receiver.posts] == ["ct-digest: 2 alerts"]
     again = run_monitor("alerts", "flush-digests", "--json", env=env)
     assert (again.returncode, again.stdout, len(receiver.posts)) == (0, "", 1)

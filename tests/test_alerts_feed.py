@@ -60,7 +60,10 @@ def test_atom_feed_parses_as_atom10_and_lists_the_seed_alert(server: WebServer, 
     [alert] = seeded.alerts.recent(5)
     [entry] = parsed.entries
     assert entry.title == TITLE
-    assert entry.id == f"urn:uuid:{alert.id[:8]}-{alert.id[8:12]}-{alert.id[12:16]}-{alert.id[16:20]}-{alert.id[20:]}"
+    assert (
+        entry.id
+        == f"urn:uuid:{alert.id[:8]}-{alert.id[8:12]}-{alert.id[12:16]}-{alert.id[16:20]}-{alert.id[20:]}"
+    )
     assert [t.term for t in entry.tags] == ["counter-terrorism", "diplomacy"]
     assert entry.link == f"{server.url}/alerts.json?id={alert.id}"
     assert '<p dir="rtl" lang="ar"><strong>' + TITLE in entry.content[0].value
@@ -68,7 +71,7 @@ def test_atom_feed_parses_as_atom10_and_lists_the_seed_alert(server: WebServer, 
 
 
 def test_atom_feed_has_the_elements_rfc4287_requires(server: WebServer) -> None:
-    """The feed has id, title, updated, author and a self link; each entry id, title, updated, link, content."""
+    """The feed has id, title, updated, author, self link; each entry id, title, updated, link, content."""
     root = etree.fromstring(httpx.get(server.url + "/alerts.atom").content)
     ns = {"a": "http://www.w3.org/2005/Atom"}
     assert root.tag == "{http://www.w3.org/2005/Atom}feed"
@@ -84,7 +87,11 @@ def test_json_list_shows_alert_with_delivery_state(server: WebServer, seeded: Pi
     """GET /alerts.json lists the seed alert with its log channel delivered; ?id= returns that one alert."""
     [listed] = httpx.get(server.url + "/alerts.json").json()
     assert (listed["title"], listed["rule"], listed["language"]) == (TITLE, "security-desk", "ar")
-    assert (listed["deliveries"], listed["delivery"], listed["outlets"]) == ({"log": "delivered"}, "delivered", 1)
+    assert (listed["deliveries"], listed["delivery"], listed["outlets"]) == (
+        {"log": "delivered"},
+        "delivered",
+        1,
+    )
     one = httpx.get(server.url + "/alerts.json", params={"id": listed["id"]}).json()
     assert one == listed
     assert httpx.get(server.url + "/alerts.json", params={"id": "nope"}).status_code == 404

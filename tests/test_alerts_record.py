@@ -25,10 +25,20 @@ pytestmark = pytest.mark.integration
 def item(story_id: str, url: str) -> Item:
     """An invented English item of ``story_id`` labelled counter-terrorism."""
     return Item(
-        id=uuid.uuid4().hex, story_id=story_id, source=url, title="Militants arrested in Northport",
-        text="...", language="en", language_confidence=0.99, topics={"counter-terrorism": 12.0},
-        labels=["counter-terrorism"], evidence={"counter-terrorism": [Evidence("militant*", 2, "title", 2.0)]},
-        countries={}, duplicate_of=None, dedup="new", url=url,
+        id=uuid.uuid4().hex,
+        story_id=story_id,
+        source=url,
+        title="Militants arrested in Northport",
+        text="...",
+        language="en",
+        language_confidence=0.99,
+        topics={"counter-terrorism": 12.0},
+        labels=["counter-terrorism"],
+        evidence={"counter-terrorism": [Evidence("militant*", 2, "title", 2.0)]},
+        countries={},
+        duplicate_of=None,
+        dedup="new",
+        url=url,
     )
 
 
@@ -38,7 +48,7 @@ def recorder(client: redis.Redis, prefix: str, escalate: int | None) -> AlertRec
 
 
 def test_racing_items_of_one_story_record_one_alert_and_escalate_once(redis_client: redis.Redis) -> None:
-    """Eight items of one story recorded concurrently: one new alert, one escalation, eight item ids, 8 outlets."""
+    """Eight items of one story recorded at once: one new alert, one escalation, eight item ids, 8 outlets."""
     rec = recorder(redis_client, "race", escalate=3)
     items = [item("story-1", f"https://outlet{n}.example.com/a") for n in range(8)]
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -72,8 +82,12 @@ def test_a_rule_that_does_not_match_records_nothing(redis_client: redis.Redis) -
 def test_monitor_serve_answers_on_the_configured_port(env: dict[str, str], tmp_path: Path) -> None:
     """`monitor serve --port 0` prints where it listens and serves an empty Atom feed there."""
     with subprocess.Popen(
-        [sys.executable, "-m", "monitor", "serve", "--port", "0"], cwd=ROOT, env={**os.environ, **env},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "monitor", "serve", "--port", "0"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     ) as proc:
         try:
             assert proc.stderr is not None

@@ -3,6 +3,7 @@ requested, what is enqueued on `entries`, and what the feed's state records."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from monitor.feedstate import FeedState, FeedStateStore
 from monitor.keys import Keys
 from tests.conftest import LoopbackServer, Route
 from tests.feed_helpers import RSS_HEADERS, rss, write_config
+from tests.helpers import json_lines, run_monitor
 from workers.polls import poll_feed
 
 pytestmark = pytest.mark.integration
@@ -227,3 +229,27 @@ def test_charset_bozo_is_a_warning_not_an_error(feeds, http_server: LoopbackServ
     state = _state(redis_client, env, "asxml")
     assert (state.health, state.consecutive_errors) == ("ok", 0)
     assert any("text/html" in w for w in state.warnings)
+
+
+def test_feeds_list_json_shows_state(feeds, http_server: LoopbackServer, env: dict[str, str]) -> None:
+    """`feeds list --json` prints one object per feed: health, status, entries, new, errors,
+    last error in words, next poll, and the stored URL after a permanent redirect."""
+    feeds({"id": "ok", "url": http_server.url("/old.xml"), "tags": ["en"]},
+          {"id": "broken", "url": http_server.url("/broken.xml")},
+          {"id": "never", "url": http_server.url("/never.xml")})
+    http_server.routes["/old.xml"] = Route(308, {"Location": "/new.xml"})
+    http_server.routes["/new.xml"] = Route(200, RSS_HEADERS, rss(ITEMS))
+    http_server.routes["/broken.xml"] = Route(404, {"Content-Type": "text/plain"}, b"no")
+    poll_feed("ok", 1)
+    poll_feed("broken", 1)
+    proc = run_monitor("feeds", "list", "--json", env={**env, "MONITOR_CONFIG_DIR": os.environ["MONITOR_CONFIG_DIR"]})
+    assert proc.returncode == 0, proc.stderr
+    rows = {row["id"]: row for row in json_lines(proc.stdout)}
+    ok, broken, never = rows["ok"], rows["broken"], rows["never"]
+    assert (ok["health"], ok["status"], ok["entries"], ok["new"], ok["consecutive_errors"]) == ("ok", 200, 2, 2, 0)
+    assert ok["stored_url"] == http_server.url("/new.xml") and ok["url"] == http_server.url("/old.xml")
+    assert ok["tags"] == ["en"] and ok["title"] == "Example wire"
+    assert ok["next_poll"] > ok["last_poll"]
+    assert (broken["health"], broken["status"], broken["consecutive_errors"]) == ("degraded", 404, 1)
+    assert broken["last_error"] == "not found (HTTP 404)"
+    assert (never["health"], never["last_poll"], never["status"]) == ("new", None, None)

@@ -93,8 +93,17 @@ def process_document(doc_id: str) -> dict[str, Any]:
     return outcome.to_json()
 
 
+#: enqueue options of :func:`flush_digest` (a few Redis commands: short timeout, quick retries)
+_FLUSH_OPTIONS: dict[str, Any] = {
+    "job_timeout": 60,
+    "result_ttl": 86400,
+    "failure_ttl": 30 * 86400,
+    "retry": Retry(max=3, interval=[10, 60, 300]),
+}
+
+
 def delivery_retry(pipeline: Pipeline) -> Retry:
-    """Back-off of one channel's delivery: ``MONITOR_ALERT_RETRY_INTERVALS`` (seconds), one retry per entry."""
+    """Back-off of one channel's delivery: ``MONITOR_ALERT_RETRY_INTERVALS`` (seconds), a retry per entry."""
     intervals = list(pipeline.settings.alert_retry_intervals)
     return Retry(max=len(intervals), interval=intervals)
 
@@ -124,7 +133,9 @@ def enqueue_deliveries(pipeline: Pipeline, alerts: list[Alert]) -> None:
         enqueue_delivery(pipeline, alert, alert.channels, alerts_q)
 
 
-def enqueue_delivery(pipeline: Pipeline, alert: Alert, channels: list[str], alerts_q: Queue | None = None) -> list[str]:
+def enqueue_delivery(
+    pipeline: Pipeline, alert: Alert, channels: list[str], alerts_q: Queue | None = None
+) -> list[str]:
     """Enqueue :func:`deliver_alert` for ``alert`` on each of ``channels``; return the job ids."""
     alerts_q = alerts_q or queue(pipeline.connection, pipeline.keys, "alerts")
     job_ids = []
@@ -145,8 +156,8 @@ def _schedule_digests(pipeline: Pipeline, alerts_q: Queue, alert: Alert) -> None
         if pipeline.digests.claim_schedule(alert.rule, channel, period):
             alerts_q.enqueue_in(
                 timedelta(seconds=period), flush_digest, alert.rule, channel,
-                job_timeout=60, result_ttl=86400, failure_ttl=30 * 86400, retry=Retry(max=3, interval=[10, 60, 300]),
                 description=f"flush digest {alert.rule} to {channel}",
+                **_FLUSH_OPTIONS,
             )
             log.info("digest_scheduled", rule=alert.rule, channel=channel, seconds=period)
 
@@ -184,7 +195,8 @@ def flush_digest(rule: str, channel: str) -> int:
     if taken.wait_seconds:
         alerts_q.enqueue_in(
             timedelta(seconds=taken.wait_seconds), flush_digest, rule, channel,
-            job_timeout=60, result_ttl=86400, failure_ttl=30 * 86400, retry=Retry(max=3, interval=[10, 60, 300]),
+            description=f"flush digest {rule} to {channel}",
+            **_FLUSH_OPTIONS,
         )
         return 0
     if taken.alert_ids:
@@ -211,11 +223,12 @@ def delivery_failed(job: Job, connection: redis.Redis, exc_type: type, exc: Base
     pipeline = context.get()
     args = list(job.args)
     channel = args[1]
-    alert_ids = args[2] if job.func_name.endswith("deliver_digest") else [args[0]]
+    alert_ids = args[2] if (job.func_name or "").endswith("deliver_digest") else [args[0]]
     if job.should_retry:
         state = f"retrying: {exc} ({job.retries_left} left)"
     else:
         state = f"failed: {exc}"
     for alert_id in alert_ids:
-        pipeline.alerts.set_delivery(alert_id, channel, state)
+        if pipeline.alerts.get(alert_id) is not None:  # an expired alert gets no orphan delivery hash
+            pipeline.alerts.set_delivery(alert_id, channel, state)
     log.warning("alert_delivery_failed", job_id=job.id, channel=channel, alert_ids=alert_ids, state=state)

@@ -13,13 +13,14 @@ from typing import Any
 
 import redis
 import structlog
-from rq import Retry
+from rq import Queue, Retry
+from rq.serializers import JSONSerializer
 
 from monitor.config import FeedConfig, FeedsFile, load_yaml_model
 from monitor.errors import ConfigError
 from monitor.keys import Keys
+from monitor.polling import Poller
 from monitor.settings import Settings
-from workers.jobs import queue
 
 log = structlog.get_logger(__name__)
 
@@ -28,6 +29,12 @@ ENTRY_RETRY = Retry(max=3, interval=[10, 60, 300])  #: entry jobs: transient pag
 POLL_RETRY = Retry(max=1, interval=30)
 POLL_RESULT_TTL = 3600  #: seconds a finished poll's summary is kept
 POLL_FAILURE_TTL = 7 * 86400  #: seconds a crashed poll job is kept for inspection
+
+
+def queue(connection: redis.Redis, keys: Keys, name: str) -> Queue:
+    """The RQ queue ``name`` under the key prefix, JSON-serialized (as ``workers.jobs.queue``,
+    without importing the article pipeline into poll workers)."""
+    return Queue(keys.queue(name), connection=connection, serializer=JSONSerializer)
 
 
 def load_feeds(settings: Settings) -> dict[str, FeedConfig]:
@@ -93,7 +100,6 @@ def poll_feed(feed_id: str, slot: int) -> dict[str, Any]:
         path = settings.config_dir / "feeds.yaml"
         raise ConfigError(f"{path}: feed {feed_id!r} is not configured any more")
     from monitor.fetch import Fetcher, FetchPolicy
-    from monitor.polling import Poller
 
     connection = connect(settings.redis_url)
     keys = Keys(settings.key_prefix)

@@ -1,0 +1,48 @@
+"""Operations routes of the daemon's HTTP server: ``/metrics`` (Prometheus) and ``/healthz``.
+
+``/healthz`` answers 200 with ``{"status": "ok", ...}`` when Redis answers and at least one
+worker is registered on our queues, else 503 with ``"status": "unhealthy"`` and the reason; the
+body also carries the queue depths, so a load balancer or a person can see why.
+"""
+
+from __future__ import annotations
+
+import json
+
+import redis
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from monitor.keys import Keys
+from monitor.metrics import list_workers, queue_counts, render
+from monitor.web import Request, Response, WebApp
+
+
+def healthz(connection: redis.Redis, keys: Keys) -> tuple[int, dict[str, object]]:
+    """(HTTP status, body) of the health check."""
+    try:
+        connection.ping()
+        workers = len(list_workers(connection, keys))
+        queues = {name: c["queued"] for name, c in queue_counts(connection, keys).items()}
+    except redis.RedisError as exc:
+        return 503, {"status": "unhealthy", "redis": "down", "reason": f"Redis is not answering: {exc}"}
+    body: dict[str, object] = {"status": "ok", "redis": "ok", "workers": workers, "queued": queues}
+    if workers == 0:
+        return 503, {**body, "status": "unhealthy", "reason": "no worker is registered on the queues"}
+    return 200, body
+
+
+def add_ops_routes(app: WebApp, connection: redis.Redis, keys: Keys) -> None:
+    """Mount ``/metrics`` and ``/healthz`` on ``app``."""
+
+    def metrics_route(_request: Request) -> Response:
+        try:
+            return Response(200, CONTENT_TYPE_LATEST, render(connection, keys))
+        except redis.RedisError as exc:
+            return Response(503, "text/plain; charset=utf-8", f"Redis is not answering: {exc}\n".encode())
+
+    def healthz_route(_request: Request) -> Response:
+        status, body = healthz(connection, keys)
+        return Response(status, "application/json", json.dumps(body).encode())
+
+    app.route("/metrics", metrics_route)
+    app.route("/healthz", healthz_route)
