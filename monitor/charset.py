@@ -285,89 +285,37 @@ def decode_html(
     return decode_bytes(data, content_type, xml=False, language_hint=language_hint)
 
 
-# --- from the articles branch: candidate-by-candidate decoding for the extraction stage ---
-
-def _evidence_candidates(
-    data: bytes, content_type: str | None, xml: bool
-) -> tuple[bytes, list[tuple[str, str]], bool]:
-    """(data without BOM, [(encoding, where it came from)] in order of evidence, marked Arabic?)."""
-    candidates: list[tuple[str, str]] = []
-    for bom, enc in _BOMS:
-        if data.startswith(bom):
-            candidates.append((enc, "byte-order mark"))
-            data = data[len(bom):]
-            break
-    head = data[:_HEAD_LIMIT]
-    m = _XML_PROLOG.search(head[:1024]) if xml else _META_CHARSET.search(head)
-    declared = _norm(m.group(1)) if m else None
-    if declared:
-        candidates.append((declared, "XML prolog" if xml else "meta tag"))
-    http = header_charset(content_type)
-    if http:
-        candidates.append((http, "HTTP header"))
-    candidates.append(("utf-8", "default"))
-    expect_arabic = is_marked_arabic(head)
-    if expect_arabic:
-        candidates.append(("cp1256", "Arabic document"))
-    best = from_bytes(data).best()
-    if best is not None:
-        candidates.append((_norm(best.encoding) or "utf-8", "detection"))
-    return data, candidates, expect_arabic
+def is_marked_arabic(data: bytes) -> bool:
+    """True when the document says it is Arabic: ``<html lang="ar">``, ``dir="rtl"`` or ``<language>ar``
+    in its first 256 kB."""
+    return bool(_ARABIC_HINT.search(data[:_HEAD_LIMIT]))
 
 
-def decode_candidates(
-    data: bytes, content_type: str | None = None, *, xml: bool = False
+def decode_alternatives(
+    data: bytes, content_type: str | None = None, *, xml: bool = False, language_hint: str | None = None
 ) -> Iterator[tuple[str, str, list[str]]]:
-    """Yield every clean decoding of ``data``, best evidence first (see the module docstring).
-
-    A candidate whose text is Latin-range mojibake for a document marked Arabic is skipped
-    here already; callers that look closer (the extraction stage checks the *extracted* text,
-    case 15) take the next one.
+    """:func:`decode_bytes`'s choice first, then every other candidate that decodes the bytes strictly
+    (declared charsets, UTF-8, windows-1256), for callers that judge the decoded text more closely:
+    the extraction stage rejects a page marked Arabic whose *extracted* text is mostly Latin-range
+    letters and takes the next one (case 15).
 
     Yields:
-        (text, encoding name, warnings so far). Nothing when no candidate decodes cleanly.
+        (text, encoding name in IANA spelling, warnings), as :func:`decode_bytes` returns them.
     """
-    warnings: list[str] = []
-    data, candidates, expect_arabic = _evidence_candidates(data, content_type, xml)
-    seen: set[str] = set()
-    for enc, why in candidates:
-        if enc in seen:
-            continue
-        seen.add(enc)
-        try:
-            text = data.decode(enc)
-        except (UnicodeDecodeError, LookupError):
-            if why != "default":
-                warnings.append(f"declared charset {enc} ({why}) does not decode the bytes")
-            continue
-        if _looks_mojibake(text, expect_arabic):
-            warnings.append(f"charset {enc} ({why}) gives Latin-range text for an Arabic document; rejected")
-            continue
-        found = list(warnings)
-        for other, other_why in candidates:
-            if other != enc and other_why in ("HTTP header", "XML prolog", "meta tag"):
-                found.append(f"encoding mismatch: {other_why} says {other}, decoded as {enc}")
-        yield text, enc, found
-        warnings.append(f"charset {enc} ({why}) rejected by the caller")
-
-
-def is_marked_arabic(head: bytes) -> bool:
-    """True when the document says it is Arabic: ``<html lang="ar">``, ``dir="rtl"`` or ``<language>ar``."""
-    return bool(_ARABIC_HINT.search(head[:_HEAD_LIMIT]))
-
-
-def decode_fallback(
-    data: bytes, content_type: str | None = None, *, xml: bool = False
-) -> tuple[str, str, list[str]]:
-    """Last resort when no candidate decodes cleanly: the declared charset (else windows-1252)
-    with U+FFFD replacement characters, and a warning saying so."""
-    for bom, _enc in _BOMS:
-        if data.startswith(bom):
-            data = data[len(bom):]
+    text, enc, warnings = decode_bytes(data, content_type, xml=xml, language_hint=language_hint)
+    yield text, enc, warnings
+    for mark, _bom_enc in _BOMS:
+        if data.startswith(mark):
+            data = data[len(mark):]
             break
-    head = data[:_HEAD_LIMIT]
-    m = _XML_PROLOG.search(head[:1024]) if xml else _META_CHARSET.search(head)
-    declared = _norm(m.group(1)) if m else None
-    fallback = declared or header_charset(content_type) or "cp1252"
-    text = data.decode(fallback, errors="replace")
-    return text, fallback, [f"no charset decodes cleanly; decoded as {fallback} with replacement characters"]
+    tried = {_norm(enc)}
+    for cand, why in [*_candidates(data, content_type, xml, True), ("cp1256", "Arabic document")]:
+        if cand in tried:
+            continue
+        tried.add(cand)
+        try:
+            alt = data.decode(cand)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        yield alt, display_name(cand), [*warnings, f"{display_name(enc)} rejected by the extraction check; "
+                                                   f"decoded as {display_name(cand)} ({why})"]

@@ -17,13 +17,15 @@ trip, atomic, so two workers racing on the same article cannot both see it as ne
 
 Parameters and their sources:
 
-* :data:`SHINGLE_WORDS` = 5: word 5-shingles, taken **within each paragraph** (never across a
-  paragraph boundary), so reordered paragraphs give the same shingle set and page chrome lines
-  (shorter than 5 words) add nothing. MMDS §3.2.2 recommends k = 5 for short documents such as
-  e-mails; news bodies of 200-1,000 words are that size, and word shingles with k >= 5 make the
-  resemblance of unrelated articles on the same subject near 0.
+* :data:`SHINGLE_WORDS` = 5: word 5-shingles (Broder 1997 defines resemblance over contiguous
+  word sequences, "w-shingles"; Broder et al. 1997 used w = 10 on whole web pages), taken
+  **within each paragraph** (never across a paragraph boundary), so reordered paragraphs give
+  the same shingle set and chrome lines shorter than 5 words add nothing. 5 rather than 10
+  because news bodies are short (200-1,000 words) and a shorter shingle keeps the resemblance
+  high after small edits; measured on the 44 recorded pages of ../shared/corpus: at most 0.003
+  between different articles, 0.6-1.0 after cutting one of several paragraphs.
 * :data:`NUM_PERM` = 128 permutations: standard error of the Jaccard estimate
-  sqrt(J(1-J)/128) <= 0.045 (MMDS §3.3.4).
+  sqrt(J(1-J)/128) <= 0.045 (each value agrees with probability J, MMDS §3.3.3; binomial error).
 * :data:`NEAR_THRESHOLD` = 0.5: Broder, Glassman, Manasse & Zweig, "Syntactic clustering of the
   Web" (1997) put documents with resemblance above 50 % in one cluster.
 * :data:`BANDS` x :data:`ROWS` = 32 x 4: the banding S-curve 1-(1-s^r)^b rises at
@@ -247,7 +249,8 @@ class Deduplicator:
         sig = self.signature(text)
         band_keys = [self._keys.lsh_band(i, h) for i, h in enumerate(sig.bands)]
         keys = [*url_keys, self._keys.seen_text(text_fingerprint(text)), *band_keys]
-        args = [new_id, self._ttl, len(url_keys), sig.hex, self._need, self._keys.minhash(""), MAX_CANDIDATES]
+        args: list[str | int] = [new_id, self._ttl, len(url_keys), sig.hex, self._need,
+                                 self._keys.minhash(""), MAX_CANDIDATES]
         kind, value, extra = (_text(v) for v in self._claim(keys=keys, args=args))
         earlier_id, story_id = value.split(" ", 1)
         if kind == "new":

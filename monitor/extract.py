@@ -157,7 +157,9 @@ def extract(doc: Document, html_extractor: HtmlExtractor | None = None) -> Artic
 
             html_extractor = HtmlExtractor()
         if not doc.content:
-            return html_extractor.entry_article(doc.entry, doc.source, doc.url)
-        return html_extractor.extract(doc)
+            article = html_extractor.entry_article(doc.entry, doc.source, doc.url)
+        else:
+            article = html_extractor.extract(doc)
+        return replace(article, warnings=doc.warnings + article.warnings)
     article = extract_plain(decode_plain(doc), doc.source, entry=doc.entry)
     return replace(article, url=doc.url, canonical_url=doc.url)

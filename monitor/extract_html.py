@@ -2,7 +2,7 @@
 
 Steps for one page:
 
-1. decode with each charset candidate of :func:`monitor.charset.decode_candidates` in turn;
+1. decode with each charset candidate of :func:`monitor.charset.decode_alternatives` in turn;
    a page marked Arabic (``lang="ar"``, ``dir="rtl"``) whose *extracted* text is mostly
    Latin-range letters was decoded with the wrong charset, and the next candidate is tried
    (case 15, trafilatura#541);
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
@@ -27,7 +28,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from monitor.boilerplate import SUSPECT_SHARE, BoilerplateFilter
-from monitor.charset import decode_candidates, decode_fallback, is_marked_arabic
+from monitor.charset import decode_alternatives, is_marked_arabic
 from monitor.errors import DocumentError
 from monitor.model import Article, Document, EntryInfo
 from monitor.textnorm import normalize, script_shares
@@ -88,9 +89,10 @@ class HtmlExtractor:
         Raises:
             DocumentError: no charset gives parseable HTML and the entry has no text either.
         """
-        arabic_page = is_marked_arabic(doc.content)
+        arabic_page = is_marked_arabic(doc.content) or (doc.entry.language_hint or "").startswith("ar")
         rejected: Article | None = None
-        for html, encoding, warnings in decode_candidates(doc.content, doc.content_type):
+        decodings = decode_alternatives(doc.content, doc.content_type, language_hint=doc.entry.language_hint)
+        for html, encoding, warnings in decodings:
             article = self.extract_html(html, doc.source, url=doc.url, entry=doc.entry)
             article = replace(article, encoding=encoding, warnings=tuple(warnings) + article.warnings)
             if arabic_page and not article.extraction_source.startswith("entry") and _mostly_latin(article):
@@ -99,12 +101,10 @@ class HtmlExtractor:
                 rejected = rejected or article
                 continue
             return article
-        if rejected is not None:
-            return replace(rejected, warnings=rejected.warnings + (
-                "page marked Arabic but every charset gives mostly Latin-range text",))
-        html, encoding, warnings = decode_fallback(doc.content, doc.content_type)
-        article = self.extract_html(html, doc.source, url=doc.url, entry=doc.entry)
-        return replace(article, encoding=encoding, warnings=tuple(warnings) + article.warnings)
+        if rejected is None:  # never: decode_alternatives always yields decode_bytes's choice
+            raise DocumentError(doc.source, "no charset candidate")
+        return replace(rejected, warnings=rejected.warnings + (
+            "page marked Arabic but every charset gives mostly Latin-range text",))
 
     def extract_html(self, html: str, source: str, url: str | None = None,
                      entry: EntryInfo | None = None) -> Article:
@@ -138,8 +138,12 @@ class HtmlExtractor:
 
     def _run(self, tree: lxml_html.HtmlElement, name: str, kwargs: dict[str, bool], source: str,
              url: str | None) -> _Body:
-        meta = trafilatura.bare_extraction(copy.deepcopy(tree), url=url, with_metadata=True, **kwargs)
-        raw = (meta.text or "") if meta is not None else ""
+        meta: Any = trafilatura.bare_extraction(
+            copy.deepcopy(tree), url=url, with_metadata=True,
+            favor_precision=kwargs.get("favor_precision", False),
+            favor_recall=kwargs.get("favor_recall", False),
+        )
+        raw = (getattr(meta, "text", None) or "") if meta is not None else ""
         text, _cuts = self._filter.clean_text(raw, source)
         suspect = len(text) < MIN_BODY_CHARS or self._filter.boilerplate_share(text) >= SUSPECT_SHARE
         return _Body(name, text, suspect, meta)

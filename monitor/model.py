@@ -45,6 +45,7 @@ class Document:
         content_type: HTTP ``Content-Type`` or a guess from the file name, e.g. ``text/plain``.
         url: the document's URL when it has one (page URL after redirects).
         entry: the feed entry that led to it, if any.
+        warnings: what went wrong getting it (e.g. why the page could not be fetched), as sentences.
     """
 
     source: str
@@ -52,6 +53,7 @@ class Document:
     content_type: str = "text/plain"
     url: str | None = None
     entry: EntryInfo = field(default_factory=EntryInfo)
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -114,8 +114,9 @@ AR = OwnArticle(
     (
         "افتتحت بلدية وادي الريحان صباح الأحد محطة جديدة لتحلية مياه البحر على الساحل الجنوبي، بطاقة إنتاجية "
         "تبلغ ستين ألف متر مكعب يومياً، في خطوة تهدف إلى إنهاء الانقطاعات المتكررة للمياه خلال أشهر الصيف.",
-        "وقال رئيس البلدية سالم العتيبي إن المحطة ستغطي حاجة نحو مئتي ألف نسمة من سكان المدينة والقرى "
-        "المجاورة، وإن شبكة الأنابيب الجديدة ستصل إلى الأحياء الشرقية التي كانت تعتمد على الصهاريج منذ سنوات.",
+        "وقال رئيس البلدية سالم العتيبي إن المحطة ستغطي حاجة نحو مئتي ألف نسمة من سكان المدينة "
+        "والقرى المجاورة، وإن شبكة الأنابيب الجديدة ستصل إلى الأحياء الشرقية "
+        "التي كانت تعتمد على الصهاريج منذ سنوات.",
         "وبلغت تكلفة المشروع نحو مئة وعشرين مليون دينار، تم تمويلها بقرض من صندوق التنمية الإقليمي ومساهمة "
         "من شركات القطاع الخاص، على أن تسدد البلدية القرض على مدى خمس عشرة سنة من عائدات بيع المياه.",
         "وتعمل المحطة جزئياً بالطاقة الشمسية من خلال حقل ألواح أقيم على أرض مجاورة، ما يخفض استهلاك الكهرباء "
@@ -148,7 +149,8 @@ AR_OTHER = OwnArticle(
 OWN_ARTICLES = (EN, FR, AR)
 
 #: Two kinds of page chrome (different outlets' templates). ``{lang}``, ``{title}``, ``{body}``.
-CHROME_A = """<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title} | Example Courier</title>
+CHROME_A = """<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">
+<title>{title} | Example Courier</title>
 <meta property="og:site_name" content="Example Courier"></head><body>
 <header><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/economy">Economy</a></nav></header>
 <main><article><h1>{title}</h1><p class="byline">By Staff Reporter</p>{body}</article></main>
@@ -164,7 +166,8 @@ CHROME_B = """<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><ti
 def page(article: OwnArticle, chrome: str = CHROME_A, *, title: str | None = None,
          paragraphs: tuple[str, ...] | None = None) -> bytes:
     """The article as an HTML page (UTF-8 bytes), optionally with another headline or paragraphs."""
-    body = "".join(f"<p>{escape(p)}</p>\n" for p in (paragraphs if paragraphs is not None else article.paragraphs))
+    chosen = paragraphs if paragraphs is not None else article.paragraphs
+    body = "".join(f"<p>{escape(p)}</p>\n" for p in chosen)
     return chrome.format(lang=article.lang, title=escape(title or article.title), body=body).encode("utf-8")
 
 

@@ -11,7 +11,18 @@ from monitor.dedup import Deduplicator, canonical_url, shingles, url_key
 from monitor.extract_html import HtmlExtractor
 from monitor.keys import Keys
 from monitor.model import Document
-from tests.own_articles import AR, AR_OTHER, CHROME_B, EN, EN_OTHER, FR, FR_OTHER, OWN_ARTICLES, OwnArticle, page
+from tests.own_articles import (
+    AR,
+    AR_OTHER,
+    CHROME_B,
+    EN,
+    EN_OTHER,
+    FR,
+    FR_OTHER,
+    OWN_ARTICLES,
+    OwnArticle,
+    page,
+)
 
 
 @pytest.fixture
@@ -39,7 +50,7 @@ def _variants(article: OwnArticle) -> dict[str, bytes]:
 
 
 def test_tracking_parameters_fragment_and_trivial_variants_share_one_url_key() -> None:
-    """utm_*, fbclid, gclid, mc_cid, the fragment, www., http/https and a trailing slash do not make a new URL."""
+    """utm_*, fbclid, gclid, mc_cid, the fragment, www., http/https, a trailing slash: one URL key."""
     base = url_key("https://news.example.com/world/2026/harbour-terminal")
     assert base == "news.example.com/world/2026/harbour-terminal"
     for variant in (
@@ -138,5 +149,6 @@ def test_arabic_spelling_variants_are_the_same_text(dedup: Deduplicator) -> None
 def test_known_url_finds_an_item_before_any_fetch(dedup: Deduplicator) -> None:
     """known_url answers for a tracking-parameter variant of a stored URL, and None for a new one."""
     first = dedup.check("\n".join(EN.paragraphs), "https://news.example.com/harbour")
-    assert dedup.known_url(["https://news.example.com/harbour?utm_medium=rss"]) == (first.item_id, first.story_id)
+    found = dedup.known_url(["https://news.example.com/harbour?utm_medium=rss"])
+    assert found == (first.item_id, first.story_id)
     assert dedup.known_url(["https://news.example.com/other"]) is None

@@ -29,10 +29,10 @@ log = structlog.get_logger(__name__)
 _PAGE_TYPES = ("text/html", "application/xhtml", "text/plain")
 
 
-def _entry_document(entry: EntryInfo) -> Document:
+def _entry_document(entry: EntryInfo, reason: str | None = None) -> Document:
     """A document with no page content: the extraction stage uses the entry's own text."""
     return Document(source=entry.link or entry.key or "entry", content=b"", content_type="text/html",
-                    url=entry.link, entry=entry)
+                    url=entry.link, entry=entry, warnings=(f"page not used: {reason}",) if reason else ())
 
 
 def _last_attempt() -> bool:
@@ -55,14 +55,14 @@ def fetch_page(pipeline: Pipeline, entry: EntryInfo) -> Document:
             log.warning("page_fetch_retry", error=str(exc), retry_after=exc.retry_after)
             raise
         log.warning("page_fetch_failed", error=str(exc), fallback="entry", final_attempt=True)
-        return _entry_document(entry)
+        return _entry_document(entry, str(exc))
     except PermanentFetchError as exc:
         log.warning("page_fetch_failed", error=str(exc), fallback="entry")
-        return _entry_document(entry)
+        return _entry_document(entry, str(exc))
     content_type = result.content_type or "text/html"
     if not content_type.lower().startswith(_PAGE_TYPES) or not result.content.strip():
         log.warning("page_not_html", content_type=content_type, fallback="entry")
-        return _entry_document(entry)
+        return _entry_document(entry, f"{entry.link}: not an HTML page ({content_type})")
     return Document(source=entry.link, content=result.content, content_type=content_type,
                     url=result.final_url, entry=entry)
 

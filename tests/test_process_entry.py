@@ -1,0 +1,148 @@
+"""process_entry through a real loopback server and real Redis: page fetched through the fetch
+layer, fallbacks to the entry's text, and no second alert for a replayed entry."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from monitor.config import Config
+from monitor.errors import TransientFetchError
+from monitor.pipeline import Pipeline
+from monitor.settings import Settings
+from tests.conftest import LoopbackServer, Route
+from workers import context
+from workers.entries import process_entry
+
+PARAS = (
+    "Police in the port city of Example Bay said on Friday that they had foiled an attack plot against "
+    "the central railway station and arrested three suspects linked to a terrorist cell.",
+    "The counter-terrorism unit said the men had gathered materials for an explosive device in a rented "
+    "garage and had been under surveillance for several months after a tip from a neighbour.",
+    "Investigators are examining whether the cell received money from abroad. The interior minister "
+    "praised the security forces and said the threat level would remain high over the holidays.",
+    "The three suspects, aged between 22 and 31, will appear before an investigating judge on Monday. "
+    "Their lawyers have not commented on the accusations of terrorism brought against them.",
+)
+TITLE = "Police foil attack plot against Example Bay railway station"
+PAGE = (f"<html lang='en'><head><meta charset='utf-8'><title>{TITLE}</title>"
+        "<meta property='og:site_name' content='Example Bay Herald'></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+        f"<article><h1>{TITLE}</h1>" + "".join(f"<p>{p}</p>" for p in PARAS) +
+        "</article><footer>Example Bay Herald</footer></body></html>").encode("utf-8")
+SUMMARY = ("A regional court in Example Valley ruled on Thursday that the dam project may go ahead, "
+           "rejecting an appeal by farmers who said the reservoir would flood their land and the old mill. ")
+
+
+@pytest.fixture
+def pipeline(env: dict[str, str], redis_client: redis.Redis) -> Pipeline:
+    settings = Settings.load()
+    return context.init(settings, Config.load(settings.config_dir))
+
+
+def _entry(server: LoopbackServer, path: str, guid: str = "guid-1", **extra: str) -> dict[str, str | None]:
+    return {"feed_id": "example-bay", "key": guid, "guid": guid, "link": server.url(path),
+            "title": TITLE, "summary": "Police foiled an attack plot.", **extra}
+
+
+def _page_requests(server: LoopbackServer) -> int:
+    return sum(1 for _m, path, _h in server.requests if path.startswith("/news/plot"))
+
+
+def test_entry_page_is_fetched_extracted_and_alerted(
+    pipeline: Pipeline, http_server: LoopbackServer
+) -> None:
+    """The page body (not the summary) becomes the item, with its site name, language and one alert."""
+    http_server.routes["/news/plot"] = Route(200, {"Content-Type": "text/html"}, PAGE)
+    out = process_entry(_entry(http_server, "/news/plot"))
+    assert out["extraction_source"] == "trafilatura"
+    assert out["text"].startswith("Police in the port city of Example Bay")
+    assert (out["language"], out["declared_language"], out["sitename"]) == ("en", "en", "Example Bay Herald")
+    assert out["dedup"] == "new" and out["guid"] == "guid-1"
+    assert "counter-terrorism" in out["labels"]
+    assert out["alerts"] == ["security-desk"]
+    story = pipeline.items.story(out["story_id"])
+    assert story["items"] == [out["id"]] and story["outlets"] == ["Example Bay Herald"]
+
+
+def test_replay_with_tracking_parameters_raises_no_second_alert(
+    pipeline: Pipeline, http_server: LoopbackServer
+) -> None:
+    """The same link with utm_* and fbclid is the same item: no fetch, no alert."""
+    http_server.routes["/news/plot"] = Route(200, {"Content-Type": "text/html"}, PAGE)
+    first = process_entry(_entry(http_server, "/news/plot"))
+    tracked = "/news/plot?utm_source=rss&utm_medium=feed&fbclid=XYZ"
+    again = process_entry(_entry(http_server, tracked, "guid-2"))
+    assert again["id"] == first["id"] and again["dedup"] == "url"
+    assert again["alerts"] == []
+    assert _page_requests(http_server) == 1
+
+
+def test_replay_under_a_new_guid_raises_no_second_alert(
+    pipeline: Pipeline, http_server: LoopbackServer
+) -> None:
+    """A new GUID for the same link is the same item again."""
+    http_server.routes["/news/plot"] = Route(200, {"Content-Type": "text/html"}, PAGE)
+    first = process_entry(_entry(http_server, "/news/plot", "guid-1"))
+    again = process_entry(_entry(http_server, "/news/plot", "guid-99"))
+    assert (again["id"], again["alerts"]) == (first["id"], [])
+
+
+def test_republished_under_a_new_url_joins_the_story_without_a_second_alert(
+    pipeline: Pipeline, http_server: LoopbackServer
+) -> None:
+    """The same article at another address is a new item in the same story; the rule fires once per story."""
+    http_server.routes["/news/plot"] = Route(200, {"Content-Type": "text/html"}, PAGE)
+    http_server.routes["/mirror/plot-story"] = Route(200, {"Content-Type": "text/html"}, PAGE)
+    first = process_entry(_entry(http_server, "/news/plot"))
+    second = process_entry(_entry(http_server, "/mirror/plot-story", "mirror-guid"))
+    assert second["id"] != first["id"] and second["story_id"] == first["story_id"]
+    assert second["dedup"] == "text" and second["alerts"] == []
+
+
+def test_redirected_link_records_the_final_url(
+    pipeline: Pipeline, http_server: LoopbackServer
+) -> None:
+    """A link that redirects is stored under the page's final URL; the final URL is then known too."""
+    http_server.routes["/r/123"] = Route(301, {"Location": "/news/plot"}, b"")
+    http_server.routes["/news/plot"] = Route(200, {"Content-Type": "text/html"}, PAGE)
+    out = process_entry(_entry(http_server, "/r/123"))
+    assert out["url"] == http_server.url("/news/plot")
+    assert out["entry_link"] == http_server.url("/r/123")
+    again = process_entry(_entry(http_server, "/news/plot", "other-guid"))
+    assert again["id"] == out["id"] and again["alerts"] == []
+
+
+def test_missing_page_falls_back_to_the_entry_summary(
+    pipeline: Pipeline, http_server: LoopbackServer
+) -> None:
+    """A 404 is permanent: the entry's summary becomes the body and the source says so."""
+    entry = _entry(http_server, "/gone", title="Court allows dam project", summary=SUMMARY)
+    out = process_entry(entry)
+    assert out["extraction_source"] == "entry-summary"
+    assert out["text"] == SUMMARY.strip()
+    assert out["title"] == "Court allows dam project"
+    assert any("404" in w for w in out["warnings"])
+
+
+def test_server_error_is_raised_for_rq_to_retry(
+    pipeline: Pipeline, http_server: LoopbackServer
+) -> None:
+    """A 503 is transient: the job fails with TransientFetchError so RQ retries it later."""
+    http_server.routes["/busy"] = Route(503, {"Retry-After": "120"}, b"busy")
+    with pytest.raises(TransientFetchError):
+        process_entry(_entry(http_server, "/busy", summary=SUMMARY))
+
+
+def test_loopback_link_is_refused_unless_allowed(
+    env: dict[str, str], redis_client: redis.Redis, http_server: LoopbackServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With MONITOR_ALLOW_PRIVATE_ADDRESSES false a 127.0.0.1 link is not fetched; the entry text is used."""
+    monkeypatch.setenv("MONITOR_ALLOW_PRIVATE_ADDRESSES", "false")
+    settings = Settings.load()
+    context.init(settings, Config.load(settings.config_dir))
+    http_server.routes["/news/plot"] = Route(200, {"Content-Type": "text/html"}, PAGE)
+    out = process_entry(_entry(http_server, "/news/plot", summary=SUMMARY))
+    assert _page_requests(http_server) == 0
+    assert out["extraction_source"] == "entry-summary"
