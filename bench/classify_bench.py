@@ -6,7 +6,8 @@ per real term (single words, two-word phrases and prefix terms, in the same scri
 language) so the term dictionary is ten times larger; per-document cost should barely move,
 since lookups are memoized per token (goal: well under 2x the time).
 
-Figures are documents per CPU-second of this process (one core). Each is the best of ``--repeat`` timed passes over ``--docs`` documents, after one
+Figures are documents per CPU-second of this process (one core). Each is the best of
+``--repeat`` timed passes over ``--docs`` documents, after one
 warm-up pass (so the per-token memo is warm, as in a long-running worker); the cold figure
 (fresh classifier, first pass) is printed too.
 
@@ -26,7 +27,11 @@ from monitor.config import LanguageRules, TopicConfig, TopicsFile, load_yaml_mod
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE_BYTES = 3000
-_ALPHABETS = {"ar": "ابتثجحخدذرزسشصضطظعغفقكلمنهوي", "en": "abcdefghijklmnopqrstuvwxyz", "fr": "abcdefghijklmnopqrstuvwxyzéè"}
+_ALPHABETS = {
+    "ar": "ابتثجحخدذرزسشصضطظعغفقكلمنهوي",
+    "en": "abcdefghijklmnopqrstuvwxyz",
+    "fr": "abcdefghijklmnopqrstuvwxyzéè",
+}
 
 
 def articles(count: int, seed: int = 7) -> list[tuple[str, str, str]]:
@@ -114,7 +119,9 @@ def main() -> None:
         cold_rate = cold(Classifier(topics, countries), docs)
         warm = measure(Classifier(topics, countries), docs, args.repeat)
         results[label] = warm
-        print(f"{label:14} {term_count(topics):6} terms: {warm:8.0f} docs/s warm, {cold_rate:8.0f} docs/s cold")
+        print(
+            f"{label:14} {term_count(topics):6} terms: {warm:8.0f} docs/s warm, {cold_rate:8.0f} docs/s cold"
+        )
     ratio = results["default rules"] / results["10x terms"]
     print(f"time ratio 10x terms / default: {ratio:.2f} (goal: well under 2)")
 

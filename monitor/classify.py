@@ -60,8 +60,16 @@ class _Rule:
     rank: tuple[int, float, int, int] = (0, 0.0, 0, 0)
 
     @classmethod
-    def make(cls, topic: str, language: str, term: str, words: tuple[str, ...], prefix: bool, weight: float,
-             exclusion: bool = False) -> _Rule:
+    def make(
+        cls,
+        topic: str,
+        language: str,
+        term: str,
+        words: tuple[str, ...],
+        prefix: bool,
+        weight: float,
+        exclusion: bool = False,
+    ) -> _Rule:
         """A rule with its ``rank`` filled in."""
         rank = (-len(words), -weight, -len(term), next(_SERIAL))
         return cls(topic, language, term, words, prefix, weight, exclusion, rank)
@@ -244,7 +252,9 @@ class Classifier:
                 if where == "title":
                     factor = topic.title_weight
                 else:
-                    factor = 1.0 / ((1.0 - topic.length_slope) + topic.length_slope * len(toks) / topic.length_pivot)
+                    factor = 1.0 / (
+                        (1.0 - topic.length_slope) + topic.length_slope * len(toks) / topic.length_pivot
+                    )
                 scores[rule.topic] += rule.weight * (1.0 + math.log(count)) * factor
                 if rule.weight > 0:
                     distinct[rule.topic].add(rule.term)

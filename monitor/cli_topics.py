@@ -61,7 +61,7 @@ def parse_item(line: str) -> dict[str, Any]:
 
 
 def classify_stream(classifier: Classifier, lines: TextIO, out: TextIO, err: TextIO) -> int:
-    """Classify JSON Lines from ``lines`` into ``out``; return how many lines were bad (reported on ``err``)."""
+    """Classify JSON Lines from ``lines`` into ``out``; return the count of bad lines (told on ``err``)."""
     detector = None
     bad = 0
     for number, line in enumerate(lines, 1):
@@ -100,20 +100,26 @@ def classify(
 
 @topics_app.command("eval")
 def eval_command(
-    files: Annotated[list[Path], typer.Argument(help="Labelled JSON Lines files (see tests/data/GUIDELINE.md).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Labelled JSON Lines files (see tests/data/GUIDELINE.md).")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
     split: Annotated[str | None, typer.Option(help="Only items of this split: dev or heldout.")] = None,
-    corpus: Annotated[Path, typer.Option(help="Shared corpus folder for corpus-referenced labels.")] = DEFAULT_CORPUS,
+    corpus: Annotated[
+        Path, typer.Option(help="Shared corpus folder for corpus-referenced labels.")
+    ] = DEFAULT_CORPUS,
     config_dir: Annotated[
         Path | None, typer.Option(help="Folder with topics.yaml (default: MONITOR_CONFIG_DIR).")
     ] = None,
 ) -> None:
-    """Precision, recall and F1 per topic and language, with false positives and negatives and their evidence."""
+    """Precision, recall and F1 per topic and language; false positives and negatives with evidence."""
     from monitor.topic_eval import evaluate, load_items
 
     classifier = _classifier(config_dir)
     try:
-        items = [item for path in files for item in load_items(path, corpus if corpus.exists() else None, split)]
+        items = [
+            item for path in files for item in load_items(path, corpus if corpus.exists() else None, split)
+        ]
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_CONFIG) from exc
@@ -126,15 +132,22 @@ def eval_command(
 
 def format_report(data: dict[str, Any]) -> str:
     """Human-readable table of a report's ``to_json()`` form, then its errors."""
-    lines = [f"{data['items']} items", f"{'topic':<20}{'slice':<6}{'P':>7}{'R':>7}{'F1':>7}{'support':>9}{'FP':>5}{'FN':>5}"]
+    lines = [
+        f"{data['items']} items",
+        f"{'topic':<20}{'slice':<6}{'P':>7}{'R':>7}{'F1':>7}{'support':>9}{'FP':>5}{'FN':>5}",
+    ]
     for topic, slices in data["topics"].items():
         for name, s in sorted(slices.items(), key=lambda kv: (kv[0] != "all", kv[0])):
-            lines.append(f"{topic:<20}{name:<6}{s['precision']:>7.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}"
-                         f"{s['support']:>9}{s['fp']:>5}{s['fn']:>5}")
+            lines.append(
+                f"{topic:<20}{name:<6}{s['precision']:>7.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}"
+                f"{s['support']:>9}{s['fp']:>5}{s['fn']:>5}"
+            )
     for e in data["errors"]:
         kind = "FP" if e["kind"] == "false_positive" else "FN"
-        lines.append(f"{kind} {e['topic']} {e['id']} [{e['language']}] score={e['score']} {e['title']!r} "
-                     f"evidence: {', '.join(e['evidence']) or '-'}")
+        lines.append(
+            f"{kind} {e['topic']} {e['id']} [{e['language']}] score={e['score']} {e['title']!r} "
+            f"evidence: {', '.join(e['evidence']) or '-'}"
+        )
     return "\n".join(lines)
 
 

@@ -49,12 +49,19 @@ class Counts:
     fn: int = 0
 
     def scores(self) -> dict[str, float | int]:
-        """``precision``, ``recall``, ``f1`` (0..1, 3 decimals), ``support`` (= TP + FN) and the raw counts."""
+        """``precision``, ``recall``, ``f1`` (0..1, 3 decimals), ``support`` (TP + FN) and raw counts."""
         p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
         r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
         f1 = 2 * p * r / (p + r) if p + r else 0.0
-        return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f1, 3), "support": self.tp + self.fn,
-                "tp": self.tp, "fp": self.fp, "fn": self.fn}
+        return {
+            "precision": round(p, 3),
+            "recall": round(r, 3),
+            "f1": round(f1, 3),
+            "support": self.tp + self.fn,
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+        }
 
 
 @dataclass
@@ -98,14 +105,23 @@ def evaluate(
                 c.fp += guess and not truth
                 c.fn += truth and not guess
             if truth != guess:
-                report.errors.append(_error(item, topic, "false_positive" if guess else "false_negative", result))
+                report.errors.append(
+                    _error(item, topic, "false_positive" if guess else "false_negative", result)
+                )
     return report
 
 
 def _error(item: LabelledItem, topic: str, kind: str, result: Classification) -> dict[str, Any]:
     evidence = [f"{e.term}x{e.count}@{e.where}" for e in result.evidence.get(topic, [])]
-    return {"id": item.id, "language": item.language, "topic": topic, "kind": kind,
-            "score": result.topics.get(topic, 0.0), "title": item.title[:120], "evidence": evidence}
+    return {
+        "id": item.id,
+        "language": item.language,
+        "topic": topic,
+        "kind": kind,
+        "score": result.topics.get(topic, 0.0),
+        "title": item.title[:120],
+        "evidence": evidence,
+    }
 
 
 def load_items(path: Path, corpus: Path | None = None, split: str | None = None) -> list[LabelledItem]:
@@ -137,8 +153,15 @@ def load_items(path: Path, corpus: Path | None = None, split: str | None = None)
                 title, text = resolver.text(row)
             else:
                 title, text = row.get("title", ""), row["text"]
-            item = LabelledItem(str(row["id"]), row["language"], frozenset(row["labels"]), title, text,
-                                row.get("split", "dev"), row.get("kind", ""))
+            item = LabelledItem(
+                str(row["id"]),
+                row["language"],
+                frozenset(row["labels"]),
+                title,
+                text,
+                row.get("split", "dev"),
+                row.get("kind", ""),
+            )
         except (ValueError, KeyError, TypeError, ConfigError) as exc:
             raise ConfigError(f"{path}:{n}: not a labelled item: {exc}") from exc
         if split is None or item.split == split:

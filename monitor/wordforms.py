@@ -32,8 +32,31 @@ from monitor.textnorm import is_arabic_letter
 
 _AR_PREFIXES: tuple[str, ...] = tuple(
     sorted(
-        {"و", "ف", "ب", "ك", "ل", "ال", "وال", "فال", "بال", "كال", "لل", "ولل", "فلل", "وب", "فب", "ول", "فل",
-         "وك", "فك", "وبال", "فبال", "وكال", "فكال"},
+        {
+            "و",
+            "ف",
+            "ب",
+            "ك",
+            "ل",
+            "ال",
+            "وال",
+            "فال",
+            "بال",
+            "كال",
+            "لل",
+            "ولل",
+            "فلل",
+            "وب",
+            "فب",
+            "ول",
+            "فل",
+            "وك",
+            "فك",
+            "وبال",
+            "فبال",
+            "وكال",
+            "فكال",
+        },
         key=len,
         reverse=True,
     )
@@ -42,8 +65,33 @@ _AR_PREFIXES: tuple[str, ...] = tuple(
 _AR_AFTER_TA = ("ها", "هم", "هما", "هن", "ه", "ك", "كم", "نا", "ي", "ان", "ين")
 _AR_SUFFIXES: tuple[str, ...] = tuple(
     sorted(
-        {"ه", "ات", "ون", "ين", "ان", "تان", "تين", "ي", "يه", "يون", "يين", "يات", "ها", "هم", "هما", "هن",
-         "ك", "كم", "نا", "اته", "اتها", "اتهم", "يا", "ت", "ا"},
+        {
+            "ه",
+            "ات",
+            "ون",
+            "ين",
+            "ان",
+            "تان",
+            "تين",
+            "ي",
+            "يه",
+            "يون",
+            "يين",
+            "يات",
+            "ها",
+            "هم",
+            "هما",
+            "هن",
+            "ك",
+            "كم",
+            "نا",
+            "اته",
+            "اتها",
+            "اتهم",
+            "يا",
+            "ت",
+            "ا",
+        },
         key=len,
         reverse=True,
     )
@@ -73,7 +121,7 @@ def arabic_forms(token: str) -> tuple[str, ...]:
     bases = [token]
     for prefix in _AR_PREFIXES:
         if token.startswith(prefix) and len(token) - len(prefix) >= _MIN_STEM:
-            bases.append(token[len(prefix):])
+            bases.append(token[len(prefix) :])
     for base in bases:
         out[base] = None
         for suffix in _AR_SUFFIXES:

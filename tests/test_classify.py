@@ -18,7 +18,9 @@ def classifier() -> Classifier:
     return Classifier(Config.load(ROOT / "config").topics, load_countries())
 
 
-def small(terms: dict[str, float], exclude: tuple[str, ...] = (), lang: str = "en", **topic: float) -> Classifier:
+def small(
+    terms: dict[str, float], exclude: tuple[str, ...] = (), lang: str = "en", **topic: float
+) -> Classifier:
     """A one-topic classifier ("t", threshold 1) with the given rules."""
     rules = LanguageRules(terms=terms, exclude=exclude)
     config = TopicConfig(threshold=topic.get("threshold", 1.0), min_distinct_terms=1, languages={lang: rules})
@@ -33,7 +35,8 @@ def test_arabic_terms_match_through_clitics_and_suffixes(classifier: Classifier)
     """وبالإرهاب، للإرهابيين، والتطرف and المتطرفة match the base terms إرهاب, تطرف and متطرف."""
     result = classifier.classify(
         "هجوم إرهابي في سيناء",
-        "أعلنت السلطات أن خلية إرهابية نفذت الهجوم، وتعهدت بملاحقة الإرهابيين ومكافحة التطرف والعناصر المتطرفة.",
+        "أعلنت السلطات أن خلية إرهابية نفذت الهجوم، "
+        "وتعهدت بملاحقة الإرهابيين ومكافحة التطرف والعناصر المتطرفة.",
         "ar",
     )
     assert "counter-terrorism" in result.labels
@@ -75,13 +78,15 @@ def test_english_inflections_and_evidence_place(classifier: Classifier) -> None:
 def test_french_inflections_and_accent_folding() -> None:
     """terroris* matches terroriste/terrorisme, diplomat* matches diplomatique/diplomatie, État meets Etat."""
     clf = small({"terroris*": 1, "diplomat*": 1, "État islamique": 1}, lang="fr")
-    result = clf.classify("", "Un terroriste, le terrorisme, la diplomatie, un incident diplomatique, l'Etat islamique", "fr")
+    result = clf.classify(
+        "", "Un terroriste, le terrorisme, la diplomatie, un incident diplomatique, l'Etat islamique", "fr"
+    )
     counts = {ev.term: ev.count for ev in result.evidence["t"]}
     assert counts == {"terroris*": 2, "diplomat*": 2, "État islamique": 1}
 
 
 def test_french_diplomacy_with_countries(classifier: Classifier) -> None:
-    """A French official visit with talks is diplomacy, not counter-terrorism; Alger and algérien count as DZ."""
+    """A French official visit with talks is diplomacy, not counter-terrorism; Alger, algérien are DZ."""
     result = classifier.classify(
         "Visite officielle du ministre des Affaires étrangères à Alger",
         "Le ministre a rencontré son homologue algérien pour des pourparlers sur la coopération bilatérale.",
@@ -102,7 +107,8 @@ def test_false_friends_do_not_fire(classifier: Classifier) -> None:
     """A 'bombshell' announcement, a striker who is 'a terror' and a 'diplomatic answer' are not topics."""
     result = classifier.classify(
         "Club makes bombshell announcement",
-        "The striker was a terror for defenders; the coach gave a diplomatic answer about the summit of the table.",
+        "The striker was a terror for defenders; the coach gave a diplomatic answer "
+        "about the summit of the table.",
         "en",
     )
     assert result.labels == []
@@ -122,7 +128,8 @@ def test_military_exercise_is_no_topic(classifier: Classifier) -> None:
     """Allied troops on manoeuvres are neither counter-terrorism nor diplomacy."""
     result = classifier.classify(
         "Troops begin military exercise in the Baltic",
-        "Soldiers from eleven allied countries started two weeks of drills with tanks and jets near the border.",
+        "Soldiers from eleven allied countries started two weeks of drills "
+        "with tanks and jets near the border.",
         "en",
     )
     assert result.labels == []
@@ -182,9 +189,16 @@ def test_invalid_prefix_term_names_topic_and_term() -> None:
     """A prefix term of two letters is refused with the topic, language and term in the error."""
     rules = LanguageRules.model_construct(terms={"ab*": 1.0}, exclude=(), against={})
     topics = TopicsFile.model_construct(
-        topics={"security": TopicConfig.model_construct(threshold=1.0, title_weight=2.0, min_distinct_terms=1,
-                                                        length_pivot=250, length_slope=0.0,
-                                                        languages={"en": rules})}
+        topics={
+            "security": TopicConfig.model_construct(
+                threshold=1.0,
+                title_weight=2.0,
+                min_distinct_terms=1,
+                length_pivot=250,
+                length_slope=0.0,
+                languages={"en": rules},
+            )
+        }
     )
     with pytest.raises(ConfigError, match=r"topic 'security', language 'en'.*'ab\*'"):
         Classifier(topics)

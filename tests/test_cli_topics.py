@@ -16,15 +16,28 @@ ROOT = Path(__file__).resolve().parent.parent
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """``python -m monitor ARGS`` from the repository root, ``stdin`` piped in."""
     return subprocess.run(
-        [sys.executable, "-m", "monitor", *args], cwd=ROOT, input=stdin, env={**os.environ},
-        capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, "-m", "monitor", *args],
+        cwd=ROOT,
+        input=stdin,
+        env={**os.environ},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
-ARABIC = {"id": "a1", "title": "وزير الخارجية المصري يستقبل نظيره الأردني في القاهرة",
-          "text": "بحث الوزيران العلاقات الثنائية وسبل تعزيز التعاون بين البلدين، وأكدا دعمهما للمفاوضات الجارية."}
-ENGLISH = {"id": 7, "language": "en", "title": "Suicide bomber kills 9 in Mogadishu",
-           "text": "Al-Shabaab claimed responsibility for the attack on a hotel, police in Somalia said."}
+ARABIC = {
+    "id": "a1",
+    "title": "وزير الخارجية المصري يستقبل نظيره الأردني في القاهرة",
+    "text": "بحث الوزيران العلاقات الثنائية وسبل تعزيز التعاون بين البلدين، وأكدا دعمهما للمفاوضات الجارية.",
+}
+ENGLISH = {
+    "id": 7,
+    "language": "en",
+    "title": "Suicide bomber kills 9 in Mogadishu",
+    "text": "Al-Shabaab claimed responsibility for the attack on a hotel, police in Somalia said.",
+}
 
 
 def test_classify_writes_one_json_line_per_item_with_detected_language() -> None:
@@ -35,12 +48,16 @@ def test_classify_writes_one_json_line_per_item_with_detected_language() -> None
     assert first["id"] == "a1" and first["language"] == "ar"
     assert first["labels"] == ["diplomacy"]
     assert first["countries"] == {"EG": 2, "JO": 1}
-    assert {"وزير الخارجية", "نظير", "العلاقات الثنائية"} <= {e["term"] for e in first["evidence"]["diplomacy"]}
+    assert {"وزير الخارجية", "نظير", "العلاقات الثنائية"} <= {
+        e["term"] for e in first["evidence"]["diplomacy"]
+    }
     assert set(first["topics"]) == {"counter-terrorism", "diplomacy"}
     assert second["id"] == 7 and second["language"] == "en"
     assert second["labels"] == ["counter-terrorism"]
     assert second["countries"] == {"SO": 2}
-    assert {"where": "title", "term": "suicide bomb*", "count": 1, "weight": 4.0} in second["evidence"]["counter-terrorism"]
+    assert {"where": "title", "term": "suicide bomb*", "count": 1, "weight": 4.0} in second["evidence"][
+        "counter-terrorism"
+    ]
 
 
 def test_classify_reports_bad_lines_by_number_and_processes_the_rest() -> None:
@@ -58,12 +75,27 @@ def test_classify_reports_bad_lines_by_number_and_processes_the_rest() -> None:
 def test_topics_eval_json_gives_precision_recall_and_errors_with_evidence(tmp_path: Path) -> None:
     """One true positive, one false positive, one false negative: P = R = 0.5, both errors listed."""
     items = [
-        {"id": "tp", "language": "en", "labels": ["counter-terrorism"], "title": "Car bomb kills five",
-         "text": "Militants detonated a car bomb; Islamic State claimed responsibility."},
-        {"id": "fp", "language": "en", "labels": [], "title": "Terrorism film wins award",
-         "text": "A drama about terrorism and a terrorist cell won the festival prize."},
-        {"id": "fn", "language": "en", "labels": ["counter-terrorism"], "title": "Police hunt suspect",
-         "text": "Police searched a flat after the incident."},
+        {
+            "id": "tp",
+            "language": "en",
+            "labels": ["counter-terrorism"],
+            "title": "Car bomb kills five",
+            "text": "Militants detonated a car bomb; Islamic State claimed responsibility.",
+        },
+        {
+            "id": "fp",
+            "language": "en",
+            "labels": [],
+            "title": "Terrorism film wins award",
+            "text": "A drama about terrorism and a terrorist cell won the festival prize.",
+        },
+        {
+            "id": "fn",
+            "language": "en",
+            "labels": ["counter-terrorism"],
+            "title": "Police hunt suspect",
+            "text": "Police searched a flat after the incident.",
+        },
     ]
     path = tmp_path / "labels.jsonl"
     path.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")

@@ -24,22 +24,32 @@ def write_topics(tmp_path: Path, body: str) -> Path:
 def test_short_prefix_term_names_topic_and_term(tmp_path: Path) -> None:
     """'ab*' under topic 'security' is reported with its line, the topic path and the term."""
     config_dir = write_topics(
-        tmp_path, "topics:\n  security:\n    languages:\n      en:\n        terms:\n          bomb: 2\n          ab*: 1\n"
+        tmp_path,
+        "topics:\n  security:\n    languages:\n      en:\n"
+        "        terms:\n          bomb: 2\n          ab*: 1\n",
     )
-    with pytest.raises(ConfigError, match=r"topics\.yaml:5: topics\.security\.languages\.en\.terms: .*'ab\*'.*3 letters"):
+    with pytest.raises(
+        ConfigError, match=r"topics\.yaml:5: topics\.security\.languages\.en\.terms: .*'ab\*'.*3 letters"
+    ):
         Config.load(config_dir)
 
 
 def test_star_inside_a_term_is_refused(tmp_path: Path) -> None:
     """A '*' in the middle of a term is an error naming the term."""
-    config_dir = write_topics(tmp_path, "topics:\n  t:\n    languages:\n      fr:\n        terms:\n          'atten*tat': 2\n")
-    with pytest.raises(ConfigError, match=r"topics\.t\.languages\.fr\.terms: .*'atten\*tat'.*only allowed once, at the end"):
+    config_dir = write_topics(
+        tmp_path, "topics:\n  t:\n    languages:\n      fr:\n        terms:\n          'atten*tat': 2\n"
+    )
+    with pytest.raises(
+        ConfigError, match=r"topics\.t\.languages\.fr\.terms: .*'atten\*tat'.*only allowed once, at the end"
+    ):
         Config.load(config_dir)
 
 
 def test_negative_weight_is_refused(tmp_path: Path) -> None:
     """Weights must be positive; counter-evidence goes under 'against'."""
-    config_dir = write_topics(tmp_path, "topics:\n  t:\n    languages:\n      ar:\n        terms:\n          إرهاب: -1\n")
+    config_dir = write_topics(
+        tmp_path, "topics:\n  t:\n    languages:\n      ar:\n        terms:\n          إرهاب: -1\n"
+    )
     with pytest.raises(ConfigError, match=r"topics\.t\.languages\.ar\.terms: .*'إرهاب': weight must be > 0"):
         Config.load(config_dir)
 
