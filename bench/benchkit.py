@@ -44,11 +44,12 @@ class Ctx:
     notes: list[str] = field(default_factory=list)
 
     def client(self) -> redis.Redis:
-        return redis.Redis.from_url(self.redis_url)
+        return redis.Redis.from_url(self.redis_url, socket_timeout=120, socket_connect_timeout=10)
 
     def flush(self) -> None:
-        """Empty the private benchmark Redis (never the shared one)."""
-        self.client().flushall()
+        """Empty the private benchmark Redis (never the shared one); ASYNC, since millions of
+        dedup keys take seconds to free and would block the next command."""
+        self.client().flushall(asynchronous=True)
 
 
 def unavailable(why: str) -> dict[str, object]:
