@@ -163,16 +163,17 @@ def worker(
 
     settings, config = setup(sys.stdout)
     connection = connect_or_exit(settings)
-    if queues.replace("polls", "").strip(", "):
-        context.init(settings, config)
-    if "polls" in queues:
-        import workers.polls  # noqa: F401  (poll code loaded once, before RQ forks per job)
     keys = Keys(settings.key_prefix)
+    wanted = [q.strip() for q in queues.split(",") if q.strip()]
     try:
-        names = [keys.queue(q.strip()) for q in queues.split(",") if q.strip()]
+        names = [keys.queue(q) for q in wanted]
     except ValueError as exc:
         typer.echo(f"error: --queues: {exc}", err=True)
         raise typer.Exit(EXIT_CONFIG) from exc
+    if set(wanted) - {"polls"}:  # a polls-only worker needs no article pipeline
+        context.init(settings, config)
+    if "polls" in wanted:
+        import workers.polls  # noqa: F401  (poll code loaded once, before RQ forks per job)
     w = MonitorWorker(names, connection=connection, serializer=JSONSerializer, keys=keys, name=name,
                       maintenance_interval=settings.maintenance_interval)
     w.work(burst=burst, with_scheduler=True, logging_level=settings.log_level.upper())

@@ -5,16 +5,24 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Annotated
 
+import structlog
 import typer
+
+log = structlog.get_logger(__name__)
 
 
 def scheduler_command(
     leader_lock: Annotated[bool, typer.Option(help="Only the leader process enqueues polls "
                                                    "(slot claims prevent double polls either way).")] = True,
 ) -> None:
-    """Schedule every enabled feed of feeds.yaml: one poll per feed and slot, enqueued on `polls`."""
+    """Schedule every enabled feed of feeds.yaml: one poll per feed and slot, enqueued on `polls`.
+
+    An edited feeds.yaml is applied within a second (new feeds scheduled, removed ones dropped);
+    an invalid edit is logged and the running schedule kept.
+    """
     from monitor.cli import connect_or_exit, setup
     from monitor.keys import Keys
     from monitor.scheduler import FeedScheduler
@@ -26,9 +34,33 @@ def scheduler_command(
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    feeds_path = settings.config_dir / "feeds.yaml"
+    seen = _mtime(feeds_path)
     sched.start()
     try:
         while not stop.wait(1.0):
-            pass
+            if _mtime(feeds_path) != seen:
+                seen = _mtime(feeds_path)
+                _reload(sched, feeds_path)
     finally:
         sched.shutdown()
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
+def _reload(sched, path: Path) -> None:  # type: ignore[no-untyped-def]
+    from monitor.config import FeedsFile, load_yaml_model
+    from monitor.errors import ConfigError
+
+    try:
+        feeds = load_yaml_model(path, FeedsFile).feeds if path.exists() else ()
+    except ConfigError as exc:
+        log.error("feeds_reload_failed", error=str(exc))
+        return
+    sched.reload(list(feeds))
+    log.info("feeds_reloaded", feeds=len([f for f in feeds if f.enabled]))

@@ -3,8 +3,8 @@
 State is one hash per feed (``Keys.feed_state``): validators, stored URL, counters, back-off,
 disabled reason, last status and error, and the recent poll history the adaptive interval
 reads. The seen-set (``Keys.feed_seen``) is a sorted set whose members are hashed entry keys
-(``k:…``) and link-path-plus-title aliases (``a:…``), scored by the last time the entry was in
-the feed; members older than ``Settings.seen_retention_days`` are pruned, so an entry stays
+(``k:…``) and aliases by link path plus title (``a:…``), scored by the last time the entry was
+in the feed; members older than ``Settings.seen_retention_days`` are pruned, so an entry stays
 "seen" for as long as it is in the feed and that long after.
 """
 
@@ -100,6 +100,19 @@ def _seen_member_key(key: str) -> str:
     return "k:" + hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
+SeenEntry = tuple[str, tuple[str, ...]]  #: (entry key, aliases) as checked against a seen-set
+
+
+def seen_aliases(link: str | None, title: str | None) -> tuple[str, ...]:
+    """Second identities of an entry as seen-set members: :func:`seen_alias` (link path + title).
+
+    The canonical link alone (``FeedEntry.link_key``) is deliberately not one: feeds whose
+    items all point at one page (a home page, a daily briefing) would hide every later item.
+    """
+    alias = seen_alias(link, title)
+    return (alias,) if alias else ()
+
+
 def seen_alias(link: str | None, title: str | None) -> str | None:
     """Alias of an entry by link path (and query) plus normalized title, or None without both.
 
@@ -131,7 +144,7 @@ class FeedStateStore:
 
     def load(self, feed_id: str) -> FeedState:
         """The feed's state (defaults when it was never polled)."""
-        raw = self.r.hgetall(self.keys.feed_state(feed_id))
+        raw: dict[bytes, bytes] = self.r.hgetall(self.keys.feed_state(feed_id))  # type: ignore[assignment]
         values = {}
         for k, v in raw.items():
             name = k.decode("utf-8")
@@ -142,7 +155,7 @@ class FeedStateStore:
     def save(self, feed_id: str, state: FeedState) -> None:
         """Write every field of ``state`` (None fields are removed from the hash)."""
         key = self.keys.feed_state(feed_id)
-        mapping: dict[str, str] = {}
+        mapping: dict[str | bytes, str] = {}
         empty: list[str] = []
         for name, value in asdict(state).items():
             if value is None:
@@ -154,7 +167,7 @@ class FeedStateStore:
         pipe = self.r.pipeline(transaction=True)
         if empty:
             pipe.hdel(key, *empty)
-        pipe.hset(key, mapping=mapping)
+        pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
         pipe.execute()
 
     def reset(self, feed_id: str) -> None:
@@ -162,32 +175,27 @@ class FeedStateStore:
         self.r.delete(self.keys.feed_state(feed_id), self.keys.feed_seen(feed_id))
 
     # seen-set ------------------------------------------------------------------
-    def unseen(self, feed_id: str, candidates: Iterable[tuple[str, str | None]]) -> list[bool]:
-        """For each ``(entry key, alias or None)``, True when neither is in the seen-set."""
-        pairs = list(candidates)
-        if not pairs:
+    def unseen(self, feed_id: str, candidates: Iterable[SeenEntry]) -> list[bool]:
+        """For each ``(entry key, aliases)``, True when neither the key nor any alias is seen."""
+        entries = list(candidates)
+        members = [[_seen_member_key(key), *aliases] for key, aliases in entries]
+        flat = [m for ms in members for m in ms]
+        if not flat:
             return []
-        members: list[str] = []
-        for key, alias in pairs:
-            members.append(_seen_member_key(key))
-            members.append(alias or "a:-")
-        scores = self.r.zmscore(self.keys.feed_seen(feed_id), members)
-        return [scores[2 * i] is None and (alias is None or scores[2 * i + 1] is None)
-                for i, (_, alias) in enumerate(pairs)]
+        scores = iter(self.r.zmscore(self.keys.feed_seen(feed_id), flat))
+        return [all(next(scores) is None for _ in ms) for ms in members]
 
-    def mark_seen(self, feed_id: str, entries: Iterable[tuple[str, str | None]],
-                  now: float | None = None) -> None:
-        """Record entry keys (and aliases) as seen at ``now``; prune members past the retention."""
+    def mark_seen(self, feed_id: str, entries: Iterable[SeenEntry], now: float | None = None) -> None:
+        """Record entry keys and their aliases as seen at ``now``; prune members past the retention."""
         now = time.time() if now is None else now
         mapping: dict[str, float] = {}
-        for key, alias in entries:
+        for key, aliases in entries:
             mapping[_seen_member_key(key)] = now
-            if alias:
-                mapping[alias] = now
+            mapping.update(dict.fromkeys(aliases, now))
         key = self.keys.feed_seen(feed_id)
         pipe = self.r.pipeline(transaction=True)
         if mapping:
-            pipe.zadd(key, mapping)
+            pipe.zadd(key, mapping)  # type: ignore[arg-type]
         pipe.zremrangebyscore(key, "-inf", now - self.seen_retention)
         pipe.expire(key, int(self.seen_retention) + 86400)
         pipe.execute()

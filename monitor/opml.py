@@ -97,8 +97,9 @@ def merge_into(feeds_path: Path, opml_feeds: list[OpmlFeed]) -> list[FeedConfig]
         if item.url in urls:
             continue
         try:
-            feed = FeedConfig(id=feed_id_for(item.title, item.url, taken), url=item.url, title=item.title,
-                              tags=tuple(item.tags), language=item.language or None)
+            feed = FeedConfig.model_validate({
+                "id": feed_id_for(item.title, item.url, taken), "url": item.url, "title": item.title,
+                "tags": tuple(item.tags), "language": item.language or None})
         except ValueError as exc:
             raise ConfigError(f"OPML feed {item.url!r}: {exc}") from exc
         urls.add(feed.url)
@@ -136,7 +137,7 @@ def _write(path: Path, current: tuple[FeedConfig, ...], added: list[FeedConfig])
 
 def _item_indent(text: str) -> int:
     node = yaml.compose(text)
-    for key, value in node.value:
+    for key, value in node.value if node is not None else ():
         if key.value == "feeds" and isinstance(value, yaml.SequenceNode) and value.value:
             return int(value.value[0].start_mark.column) - 2
     return 2

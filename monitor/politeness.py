@@ -86,7 +86,8 @@ class HostLimiter:
         token = uuid.uuid4().hex
         now = time.time()
         keys = [self.keys.host_limit(host), self.keys.host_last_start(host)]
-        args = [repr(now), token, repr(now + self.lease), self.max_concurrent, repr(self.min_start_interval)]
+        args: list[str | int] = [repr(now), token, repr(now + self.lease), self.max_concurrent,
+                                 repr(self.min_start_interval)]
         wait = float(self._acquire(keys=keys, args=args))
         return (HostLease(host, token), 0.0) if wait <= 0 else (None, wait)
 

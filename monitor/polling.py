@@ -21,7 +21,7 @@ from monitor.adaptive import adaptive_interval, backoff_delay, cache_max_age, wi
 from monitor.config import FeedConfig
 from monitor.errors import FetchError, MonitorError, PermanentFetchError, TransientFetchError
 from monitor.feeds import parse_feed
-from monitor.feedstate import HISTORY_LEN, FeedState, FeedStateStore, seen_alias
+from monitor.feedstate import HISTORY_LEN, FeedState, FeedStateStore, SeenEntry, seen_aliases
 from monitor.fetch import Fetcher, FetchResult, Validators
 from monitor.keys import Keys
 from monitor.politeness import HostLimiter, desynchronised_return, host_of
@@ -29,7 +29,7 @@ from monitor.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-HandOn = Callable[[dict[str, Any]], None]
+HandOn = Callable[[dict[str, Any]], object]  #: takes an EntryInfo dict; its return value is ignored
 
 
 @dataclass
@@ -145,10 +145,10 @@ class Poller:
         unique: dict[str, Any] = {}
         for entry in entries:
             unique.setdefault(entry.key, entry)
-        pairs = [(key, seen_alias(e.link, e.title)) for key, e in unique.items()]
+        pairs: list[SeenEntry] = [(key, seen_aliases(e.link, e.title)) for key, e in unique.items()]
         fresh = self.store.unseen(feed.id, pairs)
         self.store.mark_seen(feed.id, [p for p, f in zip(pairs, fresh, strict=True) if not f])
-        done: list[tuple[str, str | None]] = []
+        done: list[SeenEntry] = []
         try:
             for pair, is_new in zip(pairs, fresh, strict=True):
                 if is_new:

@@ -54,6 +54,10 @@ return 0
 """
 
 
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value or "")
+
+
 def feed_phase(feed_id: str, interval: float) -> float:
     """Stable offset of ``feed_id``'s slots within ``interval`` (seconds), the same in every process."""
     digest = int(hashlib.sha1(feed_id.encode("utf-8")).hexdigest()[:12], 16)
@@ -109,7 +113,7 @@ class LeaderLock:
         previous, self.held = self.held, held
         if held != previous:
             log.info("scheduler_leader" if held else "scheduler_standby", instance=self.instance_id,
-                     leader=self.instance_id if held else (self.r.get(self.key) or b"").decode())
+                     leader=self.instance_id if held else _text(self.r.get(self.key)))
             if held and previous is False and self.on_takeover is not None:
                 self.on_takeover()
         return held
@@ -160,6 +164,26 @@ class FeedScheduler:
         """The feed's interval now: the adaptive one stored by its last poll, else the configured one."""
         stored = self.store.load(feed.id).interval
         return float(stored) if stored else float(feed.interval)
+
+    def reload(self, feeds: list[FeedConfig]) -> None:
+        """Apply an edited feed list: new enabled feeds get a job (firing at once when due),
+        removed or disabled ones lose theirs, changed ones take their new settings."""
+        wanted = {f.id: f for f in feeds if f.enabled}
+        for feed_id in set(self.feeds) - set(wanted):
+            if self.scheduler.get_job(feed_id):
+                self.scheduler.remove_job(feed_id)
+            self.intervals.pop(feed_id, None)
+            log.info("feed_unscheduled", feed_id=feed_id)
+        for feed_id, feed in wanted.items():
+            old = self.feeds.get(feed_id)
+            self.feeds[feed_id] = feed
+            if old is None:
+                self._schedule(feed, self.interval_of(feed), first_now=self._due(feed))
+                log.info("feed_scheduled", feed_id=feed_id, feed_url=feed.url)
+            elif old != feed:
+                self._schedule(feed, self.interval_of(feed))
+        for feed_id in set(self.feeds) - set(wanted):
+            del self.feeds[feed_id]
 
     def start(self) -> None:
         """Add the jobs (a feed due now fires at once) and start the scheduler thread."""
@@ -212,11 +236,14 @@ class FeedScheduler:
         """One firing for ``feed_id``: claim the current slot and enqueue its poll.
 
         Returns:
-            what happened: ``standby``, ``disabled``, ``backing-off``, ``taken`` or ``enqueued``.
+            what happened: ``standby``, ``removed``, ``disabled``, ``backing-off``, ``taken`` or
+            ``enqueued``.
         """
         if self.leader is not None and not self.leader.ensure():
             return "standby"
-        feed = self.feeds[feed_id]
+        feed = self.feeds.get(feed_id)
+        if feed is None:  # removed by a reload while this firing was under way
+            return "removed"
         state = self.store.load(feed_id)
         interval = float(state.interval or feed.interval)
         if interval != self.intervals.get(feed_id):

@@ -22,12 +22,16 @@ def write_config(directory: Path, feeds: list[dict[str, Any]]) -> Path:
 
 def rss(items: list[tuple[str, str, str]], title: str = "Example wire", ttl: int | None = None) -> bytes:
     """An RSS 2.0 feed of ``(guid, link, title)`` items, UTF-8."""
-    parts = [f"<item><title>{t}</title><link>{link}</link><guid>{guid}</guid>"
-             f"<pubDate>Sun, 12 May 2024 09:00:00 +0000</pubDate><description>{t}.</description></item>"
-             for guid, link, t in items]
+    parts = [
+        f"<item><title>{t}</title><link>{link}</link><guid>{guid}</guid>"
+        f"<pubDate>Sun, 12 May 2024 09:00:00 +0000</pubDate><description>{t}.</description></item>"
+        for guid, link, t in items
+    ]
     ttl_el = f"<ttl>{ttl}</ttl>" if ttl else ""
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title>'
-            f"<link>https://wire.example.com/</link>{ttl_el}{''.join(parts)}</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title>'
+        f"<link>https://wire.example.com/</link>{ttl_el}{''.join(parts)}</channel></rss>"
+    ).encode()
 
 
 RSS_HEADERS = {"Content-Type": "application/rss+xml; charset=utf-8"}

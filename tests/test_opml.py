@@ -19,7 +19,8 @@ OPML = """<?xml version="1.0" encoding="UTF-8"?>
       <outline type="rss" text="Example Arabic Wire" xmlUrl="https://ar.example.net/rss.xml" language="ar"/>
       <outline type="rss" text="الأخبار" xmlUrl="https://akhbar.example.org/feed"/>
     </outline>
-    <outline type="rss" text="Example Wire" xmlUrl="https://wire.example.com/rss" category="/diplomacy,security/terrorism"/>
+    <outline type="rss" text="Example Wire" xmlUrl="https://wire.example.com/rss"
+             category="/diplomacy,security/terrorism"/>
     <outline type="rss" text="Example Wire" xmlUrl="https://wire.example.com/rss-2"/>
     <outline type="rss" text="Already there" xmlUrl="https://kept.example.org/rss"/>
   </body>
@@ -48,9 +49,12 @@ def test_read_opml_folders_and_categories_become_tags(tmp_path: Path) -> None:
 
 
 def test_import_merges_keeping_existing_entries_and_comments(env: dict[str, str], tmp_path: Path) -> None:
-    """Import adds 4 feeds with unique ids (title slug, else host), keeps the existing feed and the comment."""
-    env2, feeds_yaml = _env(env, tmp_path, [{"id": "kept", "url": "https://kept.example.org/rss",
-                                             "interval": 1200, "tags": ["mine"]}])
+    """Import adds 4 feeds with unique ids (title slug, else host); the existing feed and comment stay."""
+    env2, feeds_yaml = _env(
+        env,
+        tmp_path,
+        [{"id": "kept", "url": "https://kept.example.org/rss", "interval": 1200, "tags": ["mine"]}],
+    )
     feeds_yaml.write_text("# my comment\n" + feeds_yaml.read_text(), encoding="utf-8")
     opml = tmp_path / "export.opml"
     opml.write_text(OPML, encoding="utf-8")
@@ -75,9 +79,19 @@ def test_import_merges_keeping_existing_entries_and_comments(env: dict[str, str]
 def test_export_then_import_round_trip(env: dict[str, str], tmp_path: Path) -> None:
     """`feeds export` OPML imported into an empty feed list gives the same URLs, titles and tags."""
     feeds = [
-        {"id": "wire", "url": "https://wire.example.com/rss", "title": "Example Wire", "tags": ["diplomacy", "en"]},
-        {"id": "akhbar", "url": "https://akhbar.example.org/feed", "title": "أخبار المثال", "tags": ["mena"],
-         "language": "ar"},
+        {
+            "id": "wire",
+            "url": "https://wire.example.com/rss",
+            "title": "Example Wire",
+            "tags": ["diplomacy", "en"],
+        },
+        {
+            "id": "akhbar",
+            "url": "https://akhbar.example.org/feed",
+            "title": "أخبار المثال",
+            "tags": ["mena"],
+            "language": "ar",
+        },
     ]
     env_a, _ = _env(env, tmp_path / "a", feeds)
     out = run_monitor("feeds", "export", env=env_a)

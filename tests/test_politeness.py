@@ -22,7 +22,7 @@ def test_host_is_the_registrable_domain() -> None:
 
 
 def test_concurrent_requests_are_capped_across_clients(redis_client: redis.Redis, redis_url: str) -> None:
-    """With a cap of 2, two limiters on separate clients get 2 leases; the third waits until one is released."""
+    """With a cap of 2, limiters on two clients get 2 leases; the third waits until one is released."""
     keys = Keys("tpolite")
     a = HostLimiter(redis_client, keys, max_concurrent=2, min_start_interval=0, lease=60)
     b = HostLimiter(redis.Redis.from_url(redis_url), keys, max_concurrent=2, min_start_interval=0, lease=60)

@@ -22,8 +22,10 @@ from workers.polls import poll_feed
 
 pytestmark = pytest.mark.integration
 
-ITEMS = [("urn:example:1", "https://wire.example.com/a/1", "Talks resume in Geneva"),
-         ("urn:example:2", "https://wire.example.com/a/2", "Ceasefire holds for a second week")]
+ITEMS = [
+    ("urn:example:1", "https://wire.example.com/a/1", "Talks resume in Geneva"),
+    ("urn:example:2", "https://wire.example.com/a/2", "Ceasefire holds for a second week"),
+]
 
 
 @pytest.fixture
@@ -51,8 +53,9 @@ def _gets(server: LoopbackServer, path: str) -> list[dict[str, str]]:
     return [headers for method, p, headers in server.requests if p == path]
 
 
-def test_conditional_get_and_304_enqueue_nothing(feeds, http_server: LoopbackServer, redis_client: redis.Redis,
-                                                 env: dict[str, str]) -> None:
+def test_conditional_get_and_304_enqueue_nothing(
+    feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
+) -> None:
     """Poll 1 enqueues 2 entries and stores ETag/Last-Modified; poll 2 sends them, gets 304, enqueues 0."""
     feeds({"id": "wire", "url": http_server.url("/wire.xml"), "language": "en"})
     lm = "Sun, 12 May 2024 09:00:00 GMT"
@@ -83,16 +86,18 @@ def test_conditional_get_and_304_enqueue_nothing(feeds, http_server: LoopbackSer
 def test_ignore_validators_sends_no_conditional_headers(feeds, http_server: LoopbackServer) -> None:
     """With ignore_validators the second GET carries neither If-None-Match nor If-Modified-Since."""
     feeds({"id": "liar", "url": http_server.url("/liar.xml"), "ignore_validators": True})
-    http_server.routes["/liar.xml"] = Route(200, {**RSS_HEADERS, "ETag": '"same"',
-                                                  "Last-Modified": "Sun, 12 May 2024 09:00:00 GMT"}, rss(ITEMS))
+    http_server.routes["/liar.xml"] = Route(
+        200, {**RSS_HEADERS, "ETag": '"same"', "Last-Modified": "Sun, 12 May 2024 09:00:00 GMT"}, rss(ITEMS)
+    )
     poll_feed("liar", 1)
     poll_feed("liar", 2)
     second = _gets(http_server, "/liar.xml")[1]
     assert "If-None-Match" not in second and "If-Modified-Since" not in second
 
 
-def test_duplicate_guid_feed_yields_every_entry_once(feeds, http_server: LoopbackServer,
-                                                     redis_client: redis.Redis, env: dict[str, str]) -> None:
+def test_duplicate_guid_feed_yields_every_entry_once(
+    feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
+) -> None:
     """Three entries sharing one GUID are enqueued 3 times on the first poll and 0 times on the second."""
     feeds({"id": "dup", "url": http_server.url("/dup.xml")})
     items = [("same-guid", f"https://wire.example.com/d/{i}", f"Story number {i}") for i in range(3)]
@@ -100,11 +105,15 @@ def test_duplicate_guid_feed_yields_every_entry_once(feeds, http_server: Loopbac
     assert poll_feed("dup", 1)["new"] == 3
     assert poll_feed("dup", 2)["new"] == 0
     assert sorted(j["title"] for j in _entry_jobs(redis_client, env)) == [
-        "Story number 0", "Story number 1", "Story number 2"]
+        "Story number 0",
+        "Story number 1",
+        "Story number 2",
+    ]
 
 
-def test_410_disables_the_feed_with_the_reason(feeds, http_server: LoopbackServer, redis_client: redis.Redis,
-                                               env: dict[str, str]) -> None:
+def test_410_disables_the_feed_with_the_reason(
+    feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
+) -> None:
     """A 410 disables the feed (reason kept, health disabled); the next poll sends no request."""
     feeds({"id": "gone", "url": http_server.url("/gone.xml")})
     http_server.routes["/gone.xml"] = Route(410, {"Content-Type": "text/plain"}, b"gone")
@@ -117,12 +126,18 @@ def test_410_disables_the_feed_with_the_reason(feeds, http_server: LoopbackServe
     assert len(_gets(http_server, "/gone.xml")) == 1
 
 
-def test_429_retry_after_backs_off_the_feed_and_its_host(feeds, http_server: LoopbackServer,
-                                                         redis_client: redis.Redis, env: dict[str, str]) -> None:
+def test_429_retry_after_backs_off_the_feed_and_its_host(
+    feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
+) -> None:
     """429 with Retry-After: 120 holds the feed 120 s; a second feed of the host is not requested
     and returns at a de-synchronised time between 120 and 180 s from now."""
-    feeds({"id": "busy", "url": http_server.url("/busy.xml")}, {"id": "sibling", "url": http_server.url("/sib.xml")})
-    http_server.routes["/busy.xml"] = Route(429, {"Retry-After": "120", "Content-Type": "text/plain"}, b"slow down")
+    feeds(
+        {"id": "busy", "url": http_server.url("/busy.xml")},
+        {"id": "sibling", "url": http_server.url("/sib.xml")},
+    )
+    http_server.routes["/busy.xml"] = Route(
+        429, {"Retry-After": "120", "Content-Type": "text/plain"}, b"slow down"
+    )
     http_server.routes["/sib.xml"] = Route(200, RSS_HEADERS, rss(ITEMS))
     before = time.time()
     out = poll_feed("busy", 1)
@@ -139,8 +154,9 @@ def test_429_retry_after_backs_off_the_feed_and_its_host(feeds, http_server: Loo
     assert len(_gets(http_server, "/busy.xml")) == 1
 
 
-def test_backoff_grows_then_resets_on_success(feeds, http_server: LoopbackServer, redis_client: redis.Redis,
-                                              env: dict[str, str]) -> None:
+def test_backoff_grows_then_resets_on_success(
+    feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
+) -> None:
     """Three 500s give back-offs of 600, 1200, 2400 s and health failing; one 200 resets to ok."""
     feeds({"id": "flaky", "url": http_server.url("/flaky.xml"), "adaptive": False})
     http_server.routes["/flaky.xml"] = Route(500, {"Content-Type": "text/plain"}, b"oops")
@@ -159,22 +175,37 @@ def test_backoff_grows_then_resets_on_success(feeds, http_server: LoopbackServer
     http_server.routes["/flaky.xml"] = Route(200, RSS_HEADERS, rss(ITEMS))
     assert poll_feed("flaky", 4)["new"] == 2
     state = store.load("flaky")
-    assert (state.consecutive_errors, state.backoff_until, state.last_error, state.health) == (0, None, None, "ok")
+    assert (state.consecutive_errors, state.backoff_until, state.last_error, state.health) == (
+        0,
+        None,
+        None,
+        "ok",
+    )
 
 
-def test_redirect_bookkeeping_and_guid_churn(feeds, http_server: LoopbackServer, redis_client: redis.Redis,
-                                             env: dict[str, str]) -> None:
+def test_redirect_bookkeeping_and_guid_churn(
+    feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
+) -> None:
     """301 updates the stored URL, 302 and 303 do not, a 307 to a parking page is a "not a feed"
     failure keeping the seen entries, and a 308 to a host that rewrote every GUID and link host
     gives 0 new entries."""
     feeds({"id": "moved", "url": http_server.url("/old.rss")})
-    moved_items = [(f"https://news.example.org/{g.split(':')[-1]}", link.replace("wire.example.com",
-                   "news.example.org"), t) for g, link, t in ITEMS]
+    moved_items = [
+        (
+            f"https://news.example.org/{g.split(':')[-1]}",
+            link.replace("wire.example.com", "news.example.org"),
+            t,
+        )
+        for g, link, t in ITEMS
+    ]
     http_server.routes["/old.rss"] = Route(301, {"Location": "/feeds/world.xml"})
     http_server.routes["/feeds/world.xml"] = Route(200, RSS_HEADERS, rss(ITEMS))
     http_server.routes["/tmp.xml"] = Route(200, RSS_HEADERS, rss(ITEMS))
-    http_server.routes["/parking"] = Route(200, {"Content-Type": "text/html"},
-                                           b"<html><head><title>For sale</title></head><body><p>Buy</p></body></html>")
+    http_server.routes["/parking"] = Route(
+        200,
+        {"Content-Type": "text/html"},
+        b"<html><head><title>For sale</title></head><body><p>Buy</p></body></html>",
+    )
     http_server.routes["/rss/world"] = Route(200, RSS_HEADERS, rss(moved_items))
     stored = http_server.url("/feeds/world.xml")
 
@@ -189,7 +220,12 @@ def test_redirect_bookkeeping_and_guid_churn(feeds, http_server: LoopbackServer,
     parked = poll_feed("moved", 4)
     assert parked["error"].startswith("not a feed")
     state = _state(redis_client, env, "moved")
-    assert (state.url, state.consecutive_errors, state.last_status, state.entries_found) == (stored, 1, 200, 2)
+    assert (state.url, state.consecutive_errors, state.last_status, state.entries_found) == (
+        stored,
+        1,
+        200,
+        2,
+    )
     state.backoff_until = None
     FeedStateStore(redis_client, Keys(env["MONITOR_KEY_PREFIX"]), 86400).save("moved", state)
     http_server.routes["/feeds/world.xml"] = Route(308, {"Location": "/rss/world"})
@@ -200,14 +236,18 @@ def test_redirect_bookkeeping_and_guid_churn(feeds, http_server: LoopbackServer,
 
 
 def test_html_page_at_feed_url_is_a_failure_that_keeps_known_entries(
-        feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]) -> None:
+    feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
+) -> None:
     """A bot-check HTML page is "not a feed": errors 1, no entry enqueued; the feed back gives 0 new."""
     feeds({"id": "guarded", "url": http_server.url("/g.xml")})
     http_server.routes["/g.xml"] = Route(200, RSS_HEADERS, rss(ITEMS))
     poll_feed("guarded", 1)
-    http_server.routes["/g.xml"] = Route(200, {"Content-Type": "text/html; charset=UTF-8"},
-                                         b"<html><head><title>Just a moment...</title></head>"
-                                         b"<body><h1>Checking your browser</h1></body></html>")
+    http_server.routes["/g.xml"] = Route(
+        200,
+        {"Content-Type": "text/html; charset=UTF-8"},
+        b"<html><head><title>Just a moment...</title></head>"
+        b"<body><h1>Checking your browser</h1></body></html>",
+    )
     out = poll_feed("guarded", 2)
     assert out["error"].startswith("not a feed") and out["new"] == 0
     state = _state(redis_client, env, "guarded")
@@ -219,8 +259,9 @@ def test_html_page_at_feed_url_is_a_failure_that_keeps_known_entries(
     assert len(_entry_jobs(redis_client, env)) == 2
 
 
-def test_charset_bozo_is_a_warning_not_an_error(feeds, http_server: LoopbackServer,
-                                                redis_client: redis.Redis, env: dict[str, str]) -> None:
+def test_charset_bozo_is_a_warning_not_an_error(
+    feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
+) -> None:
     """text/xml without charset and a feed served as text/html: entries read, health ok, warning kept."""
     feeds({"id": "asxml", "url": http_server.url("/x.xml")})
     http_server.routes["/x.xml"] = Route(200, {"Content-Type": "text/html; charset=utf-8"}, rss(ITEMS))
@@ -234,22 +275,62 @@ def test_charset_bozo_is_a_warning_not_an_error(feeds, http_server: LoopbackServ
 def test_feeds_list_json_shows_state(feeds, http_server: LoopbackServer, env: dict[str, str]) -> None:
     """`feeds list --json` prints one object per feed: health, status, entries, new, errors,
     last error in words, next poll, and the stored URL after a permanent redirect."""
-    feeds({"id": "ok", "url": http_server.url("/old.xml"), "tags": ["en"]},
-          {"id": "broken", "url": http_server.url("/broken.xml")},
-          {"id": "never", "url": http_server.url("/never.xml")})
+    feeds(
+        {"id": "ok", "url": http_server.url("/old.xml"), "tags": ["en"]},
+        {"id": "broken", "url": http_server.url("/broken.xml")},
+        {"id": "never", "url": http_server.url("/never.xml")},
+    )
     http_server.routes["/old.xml"] = Route(308, {"Location": "/new.xml"})
     http_server.routes["/new.xml"] = Route(200, RSS_HEADERS, rss(ITEMS))
     http_server.routes["/broken.xml"] = Route(404, {"Content-Type": "text/plain"}, b"no")
     poll_feed("ok", 1)
     poll_feed("broken", 1)
-    proc = run_monitor("feeds", "list", "--json", env={**env, "MONITOR_CONFIG_DIR": os.environ["MONITOR_CONFIG_DIR"]})
+    proc = run_monitor(
+        "feeds", "list", "--json", env={**env, "MONITOR_CONFIG_DIR": os.environ["MONITOR_CONFIG_DIR"]}
+    )
     assert proc.returncode == 0, proc.stderr
     rows = {row["id"]: row for row in json_lines(proc.stdout)}
     ok, broken, never = rows["ok"], rows["broken"], rows["never"]
-    assert (ok["health"], ok["status"], ok["entries"], ok["new"], ok["consecutive_errors"]) == ("ok", 200, 2, 2, 0)
+    assert (ok["health"], ok["status"], ok["entries"], ok["new"], ok["consecutive_errors"]) == (
+        "ok",
+        200,
+        2,
+        2,
+        0,
+    )
     assert ok["stored_url"] == http_server.url("/new.xml") and ok["url"] == http_server.url("/old.xml")
     assert ok["tags"] == ["en"] and ok["title"] == "Example wire"
     assert ok["next_poll"] > ok["last_poll"]
     assert (broken["health"], broken["status"], broken["consecutive_errors"]) == ("degraded", 404, 1)
     assert broken["last_error"] == "not found (HTTP 404)"
     assert (never["health"], never["last_poll"], never["status"]) == ("new", None, None)
+
+
+def test_server_ttl_and_max_age_bound_the_next_interval(
+    feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
+) -> None:
+    """A feed with <ttl>60</ttl> (minutes) is next polled after 3600 s, not its configured 600 s;
+    Cache-Control max-age=7200 raises it to 7200 s."""
+    feeds({"id": "ttl", "url": http_server.url("/ttl.xml")}, {"id": "cc", "url": http_server.url("/cc.xml")})
+    http_server.routes["/ttl.xml"] = Route(200, RSS_HEADERS, rss(ITEMS, ttl=60))
+    http_server.routes["/cc.xml"] = Route(
+        200, {**RSS_HEADERS, "Cache-Control": "public, max-age=7200"}, rss(ITEMS)
+    )
+    poll_feed("ttl", 1)
+    poll_feed("cc", 1)
+    assert _state(redis_client, env, "ttl").interval == 3600
+    assert _state(redis_client, env, "cc").interval == 7200
+
+
+def test_entries_sharing_one_link_are_not_hidden_by_it(
+    feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
+) -> None:
+    """Items that all link to the home page are 2 new entries, and a third one added later is new too."""
+    feeds({"id": "home", "url": http_server.url("/home.xml")})
+    items = [(f"urn:home:{i}", "https://wire.example.com/", f"Communiqué {i}") for i in range(2)]
+    http_server.routes["/home.xml"] = Route(200, RSS_HEADERS, rss(items))
+    assert poll_feed("home", 1)["new"] == 2
+    items.append(("urn:home:2", "https://wire.example.com/", "Communiqué 2"))
+    http_server.routes["/home.xml"] = Route(200, RSS_HEADERS, rss(items))
+    assert poll_feed("home", 2)["new"] == 1
+    assert len(_entry_jobs(redis_client, env)) == 3

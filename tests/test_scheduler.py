@@ -12,7 +12,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,10 @@ class Recorder:
     def _serve(self, name: str):  # type: ignore[no-untyped-def]
         def route(handler: Any) -> Route:
             self.times[name].append(time.time())
-            return Route(200, RSS_HEADERS, rss([(f"urn:{name}:1", f"https://wire.example.com/{name}/1", name)]))
+            return Route(
+                200, RSS_HEADERS, rss([(f"urn:{name}:1", f"https://wire.example.com/{name}/1", name)])
+            )
+
         return route
 
     def _tarpit(self, handler: Any) -> Route:
@@ -83,11 +86,20 @@ def recorder(http_server: LoopbackServer) -> Iterator[Recorder]:
 
 
 @pytest.fixture
-def sched_env(env: dict[str, str], tmp_path: Path, http_server: LoopbackServer,
-              monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def sched_env(
+    env: dict[str, str], tmp_path: Path, http_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
     """Three fast feeds and one tarpit feed (disabled unless a test enables it), interval 2 s."""
-    feeds = [{"id": n, "url": http_server.url(f"/{n}.xml"), "interval": INTERVAL, "min_interval": 1,
-              "adaptive": False} for n in ("f1", "f2", "f3")]
+    feeds = [
+        {
+            "id": n,
+            "url": http_server.url(f"/{n}.xml"),
+            "interval": INTERVAL,
+            "min_interval": 1,
+            "adaptive": False,
+        }
+        for n in ("f1", "f2", "f3")
+    ]
     values = {
         **env,
         "MONITOR_CONFIG_DIR": str(write_config(tmp_path / "config", feeds)),
@@ -103,8 +115,10 @@ def sched_env(env: dict[str, str], tmp_path: Path, http_server: LoopbackServer,
 
 def _add_tarpit(env: dict[str, str], http_server: LoopbackServer) -> None:
     path = Path(env["MONITOR_CONFIG_DIR"]) / "feeds.yaml"
-    path.write_text(path.read_text() + f"- id: slow\n  url: {http_server.url('/slow.xml')}\n"
-                    f"  interval: {INTERVAL}\n  min_interval: 1\n  adaptive: false\n")
+    path.write_text(
+        path.read_text() + f"- id: slow\n  url: {http_server.url('/slow.xml')}\n"
+        f"  interval: {INTERVAL}\n  min_interval: 1\n  adaptive: false\n"
+    )
 
 
 @pytest.fixture
@@ -114,9 +128,15 @@ def workers(sched_env: dict[str, str]) -> Iterator[Any]:
 
     def start(n: int) -> None:
         for _ in range(n):
-            procs.append(subprocess.Popen([sys.executable, "-m", "monitor", "worker", "--queues", "polls"],
-                                          cwd=ROOT, env={**os.environ, **sched_env},
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "monitor", "worker", "--queues", "polls"],
+                    cwd=ROOT,
+                    env={**os.environ, **sched_env},
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         client = redis.Redis.from_url(sched_env["MONITOR_REDIS_URL"])
         q = Queue(Keys(sched_env["MONITOR_KEY_PREFIX"]).queue("polls"), connection=client)
         deadline = time.monotonic() + 20
@@ -138,8 +158,17 @@ def workers(sched_env: dict[str, str]) -> Iterator[Any]:
 def _schedulers(n: int, **kwargs: Any) -> list[FeedScheduler]:
     settings = Settings.load()
     config = Config.load(settings.config_dir)
-    return [FeedScheduler(settings, redis.Redis.from_url(settings.redis_url), Keys(settings.key_prefix),
-                          list(config.feeds.feeds), instance_id=f"s{i}", **kwargs) for i in range(n)]
+    return [
+        FeedScheduler(
+            settings,
+            redis.Redis.from_url(settings.redis_url),
+            Keys(settings.key_prefix),
+            list(config.feeds.feeds),
+            instance_id=f"s{i}",
+            **kwargs,
+        )
+        for i in range(n)
+    ]
 
 
 def _slots(times: list[float], feed_id: str) -> list[int]:
@@ -161,10 +190,12 @@ def _lateness(times: list[float], feed_id: str) -> list[float]:
     return [round(t - slot_start(t, INTERVAL, phase), 2) for t in times]
 
 
-def test_two_schedulers_poll_each_feed_once_per_slot(sched_env: dict[str, str], recorder: Recorder,
-                                                     workers: Any, redis_client: redis.Redis) -> None:
-    """Two scheduler instances (own Redis clients, no leader lock) and two RQ workers over ~5 slots:
-    each of 3 feeds gets exactly one GET per 2-s slot: no slot twice, none skipped."""
+def test_two_schedulers_poll_each_feed_once_per_slot(
+    sched_env: dict[str, str], recorder: Recorder, workers: Any, redis_client: redis.Redis
+) -> None:
+    """Two scheduler instances (own Redis clients, no leader lock) and three RQ workers over ~5
+    slots: each of 3 feeds gets exactly one GET per 2-s slot (none twice, none skipped), and its
+    one item is enqueued on `entries` exactly once."""
     prefix = sched_env["MONITOR_KEY_PREFIX"]
     workers(3)
     scheds = _schedulers(2, use_leader_lock=False)
@@ -179,10 +210,17 @@ def test_two_schedulers_poll_each_feed_once_per_slot(sched_env: dict[str, str], 
         assert claimed == list(range(claimed[0], claimed[0] + INTERVAL * len(claimed), INTERVAL)), claimed
         assert len(claimed) >= 5
         assert len(recorder.times[feed]) == len(claimed), (feed, _lateness(recorder.times[feed], feed))
+    entries = Queue(Keys(prefix).queue("entries"), connection=redis_client, serializer=JSONSerializer)
+    assert sorted(job.args[0]["feed_id"] for job in entries.get_jobs()) == ["f1", "f2", "f3"]
 
 
-def test_tarpit_feed_does_not_delay_the_others(sched_env: dict[str, str], recorder: Recorder, workers: Any,
-                                               http_server: LoopbackServer, redis_client: redis.Redis) -> None:
+def test_tarpit_feed_does_not_delay_the_others(
+    sched_env: dict[str, str],
+    recorder: Recorder,
+    workers: Any,
+    http_server: LoopbackServer,
+    redis_client: redis.Redis,
+) -> None:
     """A feed whose server never answers times out at the 1.5-s deadline (error recorded, later
     slots still polled) while the 3 other feeds are fetched in every slot, within 1 s of its start."""
     _add_tarpit(sched_env, http_server)
@@ -195,10 +233,17 @@ def test_tarpit_feed_does_not_delay_the_others(sched_env: dict[str, str], record
     for feed in ("f1", "f2", "f3"):
         times = recorder.times[feed]
         slots = _slots(times, feed)
-        claimed = sorted(int(k.rsplit(b":", 1)[1]) for k in redis_client.keys(
-            f"{sched_env['MONITOR_KEY_PREFIX']}:poll-slot:{feed}:*"))
+        claimed = sorted(
+            int(k.rsplit(b":", 1)[1])
+            for k in redis_client.keys(f"{sched_env['MONITOR_KEY_PREFIX']}:poll-slot:{feed}:*")
+        )
         assert slots == list(range(slots[0], slots[0] + len(slots))) and len(slots) >= 5, (
-            feed, slots, _lateness(times, feed), times, claimed)
+            feed,
+            slots,
+            _lateness(times, feed),
+            times,
+            claimed,
+        )
         assert max(_lateness(times, feed)) < 0.9 * INTERVAL, (feed, _lateness(times, feed))
     assert len(recorder.times["slow"]) >= 2
     state = FeedStateStore(redis_client, Keys(sched_env["MONITOR_KEY_PREFIX"]), 86400).load("slow")
@@ -206,9 +251,12 @@ def test_tarpit_feed_does_not_delay_the_others(sched_env: dict[str, str], record
     assert state.consecutive_errors >= 2 and state.health in ("degraded", "failing")
 
 
-def test_standby_takes_over_when_the_leader_stops(sched_env: dict[str, str], redis_client: redis.Redis,
-                                                  monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_standby_takes_over_when_the_leader_stops(
+    sched_env: dict[str, str],
+    redis_client: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """With a 1-s leader lock, B is standby while A leads; when A stops without releasing, B
     enqueues the next slots itself: every slot of f1 enqueued exactly once, no gap."""
     monkeypatch.setenv("MONITOR_SCHEDULER_LEADER_TTL", "1")
@@ -220,13 +268,22 @@ def test_standby_takes_over_when_the_leader_stops(sched_env: dict[str, str], red
             with lock:
                 enqueued.append((name, feed_id, slot))
             return f"{name}-{slot}"
+
         return enqueue
 
     settings = Settings.load()
     config = Config.load(settings.config_dir)
-    a, b = (FeedScheduler(settings, redis.Redis.from_url(settings.redis_url), Keys(settings.key_prefix),
-                          list(config.feeds.feeds), instance_id=name, enqueue_poll=recorder_for(name))
-            for name in ("A", "B"))
+    a, b = (
+        FeedScheduler(
+            settings,
+            redis.Redis.from_url(settings.redis_url),
+            Keys(settings.key_prefix),
+            list(config.feeds.feeds),
+            instance_id=name,
+            enqueue_poll=recorder_for(name),
+        )
+        for name in ("A", "B")
+    )
     a.start()
     time.sleep(0.3)
     b.start()
@@ -242,17 +299,87 @@ def test_standby_takes_over_when_the_leader_stops(sched_env: dict[str, str], red
     assert len(f1) >= 4
 
 
-def test_paused_scheduler_polls_once_on_resume(sched_env: dict[str, str], redis_client: redis.Redis,
-                                               http_server: LoopbackServer) -> None:
+def test_scheduler_follows_the_interval_stored_by_polls(
+    sched_env: dict[str, str], redis_client: redis.Redis
+) -> None:
+    """When a poll stores a new (adaptive or server-imposed) interval, the feed's job is rescheduled
+    to it at its next firing, and the slot is computed with it."""
+    enqueued: list[int] = []
+    settings = Settings.load()
+    config = Config.load(settings.config_dir)
+    sched = FeedScheduler(
+        settings,
+        redis_client,
+        Keys(settings.key_prefix),
+        list(config.feeds.feeds),
+        use_leader_lock=False,
+        enqueue_poll=lambda feed_id, slot: str(enqueued.append(slot)),
+    )
+    store = FeedStateStore(redis_client, Keys(settings.key_prefix), 86400)
+    sched.start()
+    try:
+        assert sched.scheduler.get_job("f1").trigger.interval == INTERVAL
+        state = store.load("f1")
+        state.interval = 30.0
+        store.save("f1", state)
+        assert sched.tick("f1") == "enqueued"
+        job = sched.scheduler.get_job("f1")
+        assert isinstance(job.trigger, SlotTrigger) and job.trigger.interval == 30.0
+        assert job.trigger.phase == feed_phase("f1", 30.0)
+        assert enqueued[-1] == int(slot_start(time.time(), 30.0, feed_phase("f1", 30.0)))
+    finally:
+        sched.shutdown()
+
+
+def test_reload_adds_and_drops_feeds(sched_env: dict[str, str], redis_client: redis.Redis) -> None:
+    """Reloading [f1, f4] drops the jobs of f2 and f3, and schedules f4, polled within one interval."""
+    enqueued: list[str] = []
+    settings = Settings.load()
+    config = Config.load(settings.config_dir)
+    sched = FeedScheduler(
+        settings, redis_client, Keys(settings.key_prefix), list(config.feeds.feeds),
+        use_leader_lock=False, enqueue_poll=lambda feed_id, slot: str(enqueued.append(feed_id)),
+    )
+    f1 = config.feeds.feeds[0]
+    f4 = f1.model_copy(update={"id": "f4", "url": f1.url.replace("f1", "f4")})
+    sched.start()
+    try:
+        time.sleep(0.5)
+        sched.reload([f1, f4])
+        time.sleep(INTERVAL + 0.3)
+        assert sorted(job.id for job in sched.scheduler.get_jobs()) == ["f1", "f4"]
+        assert "f4" in enqueued
+    finally:
+        sched.shutdown()
+
+
+def test_paused_scheduler_polls_once_on_resume(
+    sched_env: dict[str, str], redis_client: redis.Redis, http_server: LoopbackServer
+) -> None:
     """A `monitor scheduler` process stopped (SIGSTOP) over two slots and resumed mid-slot enqueues
     exactly one poll at once, for the slot it resumes in; the slots missed while stopped are not
     replayed (no burst), and polling goes on in the next slot."""
-    write_config(Path(sched_env["MONITOR_CONFIG_DIR"]), [
-        {"id": "f1", "url": http_server.url("/f1.xml"), "interval": INTERVAL, "min_interval": 1, "adaptive": False}])
+    write_config(
+        Path(sched_env["MONITOR_CONFIG_DIR"]),
+        [
+            {
+                "id": "f1",
+                "url": http_server.url("/f1.xml"),
+                "interval": INTERVAL,
+                "min_interval": 1,
+                "adaptive": False,
+            }
+        ],
+    )
     phase = feed_phase("f1", INTERVAL)
     keys = Keys(sched_env["MONITOR_KEY_PREFIX"])
-    proc = subprocess.Popen([sys.executable, "-m", "monitor", "scheduler"], cwd=ROOT,
-                            env={**os.environ, **sched_env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "scheduler"],
+        cwd=ROOT,
+        env={**os.environ, **sched_env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         time.sleep(1.5 + INTERVAL)
         proc.send_signal(signal.SIGSTOP)
@@ -263,8 +390,10 @@ def test_paused_scheduler_polls_once_on_resume(sched_env: dict[str, str], redis_
         resumed = time.time()
         time.sleep(0.4)
         q = Queue(keys.queue("polls"), connection=redis_client, serializer=JSONSerializer)
-        jobs = [(job.args[1], job.enqueued_at.replace(tzinfo=job.enqueued_at.tzinfo or UTC).timestamp())
-                for job in q.get_jobs()]
+        jobs = [
+            (job.args[1], job.enqueued_at.replace(tzinfo=job.enqueued_at.tzinfo or UTC).timestamp())
+            for job in q.get_jobs()
+        ]
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=10)
