@@ -81,6 +81,66 @@ _Entry = tuple[tuple[_Rule, ...], dict[str, list[_Rule]], tuple[_Rule, ...]]
 _NO_ENTRY: _Entry = ((), {}, ())
 
 
+#: Headings of "related / latest headlines" blocks (normalized). When extraction leaves such a
+#: block in the body (case 17: teasers about an attack under a wheat-price article), the body is
+#: scored up to the heading only, so teaser headlines cannot label the article.
+RELATED_HEADINGS = frozenset(
+    normalize(h)
+    for h in (
+        "à lire aussi",
+        "lire aussi",
+        "à lire également",
+        "lire également",
+        "sur le même sujet",
+        "voir aussi",
+        "dernières actualités",
+        "les plus lus",
+        "articles liés",
+        "à voir aussi",
+        "read more",
+        "read also",
+        "see also",
+        "related",
+        "related articles",
+        "related stories",
+        "more stories",
+        "latest news",
+        "most read",
+        "more on this story",
+        "you may also like",
+        "recommended",
+        "اقرأ أيضا",
+        "اقرأ أيضاً",
+        "إقرأ أيضا",
+        "إقرأ أيضاً",
+        "مقالات ذات صلة",
+        "أخبار ذات صلة",
+        "اخبار ذات صلة",
+        "الأكثر قراءة",
+        "آخر الأخبار",
+        "شاهد أيضا",
+        "شاهد أيضاً",
+        "موضوعات ذات صلة",
+    )
+)
+_HEADING_MAX_CHARS = 40
+
+
+def cut_related(text: str) -> str:
+    """``text`` up to the first line that is a related-headlines heading (:data:`RELATED_HEADINGS`).
+
+    Only lines of at most 40 characters are compared (after stripping spaces and ``:``), so
+    the check costs little on long bodies; text without such a line is returned unchanged.
+    """
+    offset = 0
+    for line in text.split("\n"):
+        stripped = line.strip().rstrip(":").strip()
+        if stripped and len(stripped) <= _HEADING_MAX_CHARS and normalize(stripped) in RELATED_HEADINGS:
+            return text[:offset]
+        offset += len(line) + 1
+    return text
+
+
 def rule_words(text: str) -> tuple[str, ...]:
     """Normalized, accent-folded words of a rule term or gazetteer name (``*`` removed)."""
     return tuple(fold_latin(w) for w in tokens(normalize(text.rstrip("*"))))
@@ -242,7 +302,7 @@ class Classifier:
         evidence: dict[str, list[Evidence]] = {name: [] for name in self._topics}
         distinct: dict[str, set[str]] = {name: set() for name in self._topics}
         countries: dict[str, int] = defaultdict(int)
-        for where, part in (("title", title), ("body", text)):
+        for where, part in (("title", title), ("body", cut_related(text))):
             toks = tokens(normalize(part))
             for rule, count in self._matches(toks, lang).items():
                 if rule.topic == _COUNTRY:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.classify import Classifier, load_countries
+from monitor.classify import Classifier, cut_related, load_countries
 from monitor.config import Config, LanguageRules, TopicConfig, TopicsFile
 from monitor.errors import ConfigError
 
@@ -202,3 +202,24 @@ def test_invalid_prefix_term_names_topic_and_term() -> None:
     )
     with pytest.raises(ConfigError, match=r"topic 'security', language 'en'.*'ab\*'"):
         Classifier(topics)
+
+
+def test_teaser_headlines_after_a_related_heading_do_not_label(classifier: Classifier) -> None:
+    """An economy item followed by 'À lire aussi' teasers about an attack and a visit gets no topic."""
+    body = (
+        "Les cours du maïs ont reculé de 3 % sur la semaine, selon les courtiers.\n"
+        "Les éleveurs espèrent une baisse du prix des aliments d'ici l'automne.\n"
+        "À lire aussi :\n"
+        "- Attentat déjoué : deux suspects interpellés par l'antiterrorisme\n"
+        "- Le ministre des Affaires étrangères en visite officielle à Rabat"
+    )
+    result = classifier.classify("Le maïs recule", body, "fr")
+    assert result.labels == []
+    assert result.countries == {}
+
+
+def test_related_heading_cut_keeps_text_without_heading() -> None:
+    """Only a short line that is a related-headlines heading cuts the body; prose mentioning it does not."""
+    assert cut_related("Para one.\nاقرأ أيضاً\nTeaser") == "Para one.\n"
+    prose = "He said: read more about the talks in our report.\nSecond paragraph."
+    assert cut_related(prose) == prose

@@ -107,7 +107,7 @@ def test_corpus_labels_meet_targets(corpus_report: Report, topic: str, slice_: s
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize(("topic", "floor"), [("counter-terrorism", 0.78), ("diplomacy", 0.62)])
+@pytest.mark.parametrize(("topic", "floor"), [("counter-terrorism", 0.78), ("diplomacy", 0.66)])
 def test_corpus_labels_do_not_regress(corpus_report: Report, topic: str, floor: float) -> None:
     """Overall F1 on the real corpus items stays at least at the level measured when the rules were tuned."""
     assert corpus_report.to_json()["topics"][topic]["all"]["f1"] >= floor

@@ -91,3 +91,25 @@ def test_fold_latin_leaves_arabic_alone() -> None:
     """Accent folding only touches Latin-script words."""
     assert fold_latin("sécurité") == "securite"
     assert fold_latin("إرهاب") == "إرهاب"
+
+
+def test_fast_normalize_equals_its_translate_definition() -> None:
+    """normalize's replace/split fast path equals NFKC, casefold, translate and \\s+ folding."""
+    import re
+    import unicodedata
+
+    from monitor.textnorm import _AR_DIACRITICS, _AR_TRANSLATE
+
+    def reference(text: str) -> str:
+        text = unicodedata.normalize("NFKC", text).casefold()
+        text = _AR_DIACRITICS.sub("", text).translate(_AR_TRANSLATE)
+        return re.sub(r"\s+", " ", text).strip()
+
+    samples = [
+        "  L’État\u00a0islamique\u202fa revendiqué  l'attentat\t\n",
+        "وَأَكَّدَ الإتحادُ الأوروبيّ ـــ رغبته في ٢٠٢٤ و۱۲ إلى مستشفى المؤسسة",
+        "Mixed العربية and English\u2009text\x1c with\u3000odd spaces",
+        "ﻻ ﷲ ٱلرحمن",
+    ]
+    for text in samples:
+        assert normalize(text) == reference(text)
