@@ -158,7 +158,11 @@ class FeedScheduler:
         )
 
     def _enqueue_rq(self, feed_id: str, slot: int) -> str:
-        return self._rq_enqueue(self.r, self.keys, feed_id, slot, self._job_timeout)
+        # The feed's config travels with the job: the poll need not re-read feeds.yaml (measured:
+        # 2.7 s of CPU per poll with 5,000 feeds listed, bench/README.md).
+        feed = self.feeds.get(feed_id)
+        return self._rq_enqueue(self.r, self.keys, feed_id, slot, self._job_timeout,
+                                feed.model_dump(mode="json") if feed else None)
 
     def interval_of(self, feed: FeedConfig) -> float:
         """The feed's interval now: the adaptive one stored by its last poll, else the configured one."""

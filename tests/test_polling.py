@@ -352,3 +352,16 @@ def test_feeds_reset_re_enables_a_gone_feed(
     http_server.routes["/back.xml"] = Route(200, RSS_HEADERS, rss(ITEMS))
     assert poll_feed("back", 2)["new"] == 2
     assert _state(redis_client, env, "back").health == "ok"
+
+
+def test_poll_uses_the_feed_config_sent_with_the_job(
+    feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
+) -> None:
+    """A poll job carrying its feed's config polls it without the feed being in feeds.yaml."""
+    feeds({"id": "other", "url": http_server.url("/other.xml")})
+    http_server.routes["/carried.xml"] = Route(200, RSS_HEADERS, rss(ITEMS))
+    carried = {"id": "carried", "url": http_server.url("/carried.xml"), "interval": 600, "language": "fr"}
+    out = poll_feed("carried", 1, carried)
+    assert (out["status"], out["entries"], out["new"]) == (200, 2, 2)
+    assert {j["language_hint"] for j in _entry_jobs(redis_client, env)} == {"fr"}
+    assert [p for _, p, _ in http_server.requests] == ["/carried.xml"]
