@@ -134,7 +134,7 @@ def _replay_queued(settings, connection, docs, as_json: bool, wait: bool, timeou
             job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
             status = job.get_status(refresh=True)
             if status == JobStatus.FINISHED:
-                _emit(job.return_value(), as_json)
+                _emit(job.return_value() or {}, as_json)
                 del pending[job_id]
             elif status in (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED):
                 result = job.latest_result()
@@ -151,7 +151,9 @@ def _replay_queued(settings, connection, docs, as_json: bool, wait: bool, timeou
 @app.command()
 def worker(
     burst: Annotated[bool, typer.Option(help="Quit when the queues are empty.")] = False,
-    queues: Annotated[str, typer.Option(help="Comma-separated queues to serve, in priority order.")] = "alerts,entries,polls",
+    queues: Annotated[
+        str, typer.Option(help="Comma-separated queues to serve, in priority order.")
+    ] = "alerts,entries,polls",
     name: Annotated[str | None, typer.Option(help="Worker name in Redis (default: RQ's unique id).")] = None,
 ) -> None:
     """Run one RQ worker on the project's queues (the stages are built once, before forking)."""

@@ -85,7 +85,8 @@ def decode_plain(doc: Document) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DocumentError(doc.source, f"not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r})") from exc
+        bad = data[exc.start : exc.start + 1]
+        raise DocumentError(doc.source, f"not valid UTF-8 (byte {exc.start}: {bad!r})") from exc
 
 
 def _words(line: str) -> int:

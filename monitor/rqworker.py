@@ -26,8 +26,8 @@ from typing import Any
 
 import structlog
 from rq import Queue, Worker
-from rq.job import Job
 from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
+from rq.job import Job
 from rq.scheduler import RQScheduler
 
 from monitor.keys import Keys

@@ -49,7 +49,9 @@ class Settings(BaseSettings):
         90, gt=0, description="How long an entry key stays in a feed's seen-set after it was last in the feed (days)."
     )
     max_backoff: int = Field(86400, gt=0, description="Cap of a failing feed's exponential back-off (seconds).")
-    host_max_concurrent: int = Field(2, gt=0, description="Requests in flight at once to one host (registrable domain).")
+    host_max_concurrent: int = Field(
+        2, gt=0, description="Requests in flight at once to one host (registrable domain)."
+    )
     host_min_start_interval: float = Field(
         1.0, ge=0, description="Least time between two request starts to one host (seconds)."
     )

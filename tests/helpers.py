@@ -12,7 +12,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_monitor(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_monitor(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m monitor ARGS`` from the repository root with ``env`` added to the environment."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(

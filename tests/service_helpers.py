@@ -23,14 +23,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Sentences written for these tests (invented events): every article is on topic, so it alerts.
 SENTENCES = (
-    "Security forces in the coastal province arrested four suspected members of a terror cell who were planning a bomb attack on a ferry terminal.",
-    "Investigators seized an explosive device and papers linking the group to Islamic State, the interior ministry said.",
-    "Officials said terrorist financing networks that paid for the plot were being traced with help from two foreign partners.",
+    "Security forces in the coastal province arrested four suspected members of a terror cell who "
+    "were planning a bomb attack on a ferry terminal.",
+    "Investigators seized an explosive device and papers linking the group to Islamic State, the "
+    "interior ministry said.",
+    "Officials said terrorist financing networks that paid for the plot were being traced with help "
+    "from two foreign partners.",
     "The counter-terrorism unit said the suspects had been radicalised in prison and recruited online within weeks.",
     "A suicide bomber was stopped at a checkpoint on the southern highway after guards noticed wires under his coat.",
-    "Prosecutors opened a terrorism investigation into a jihadist network accused of smuggling weapons across the border.",
+    "Prosecutors opened a terrorism investigation into a jihadist network accused of smuggling "
+    "weapons across the border.",
     "Militants attacked a police station in the mountain district overnight, killing two officers before fleeing.",
-    "The government raised the terror threat level after intelligence services intercepted messages about a planned bombing.",
+    "The government raised the terror threat level after intelligence services intercepted messages "
+    "about a planned bombing.",
     "Three men were charged with membership of a banned extremist group and with preparing acts of terrorism.",
     "Counter-terrorism officers raided a warehouse used to store forged passports and chemicals for explosives.",
     "A car bomb was defused near the central market after a shopkeeper reported a vehicle parked for two days.",

@@ -71,7 +71,8 @@ def test_bad_documents_are_named_and_the_rest_processed(env: dict[str, str], tmp
     with huge.open("wb") as fh:
         fh.truncate(50 * 1024 * 1024)
     seed = Path(__file__).resolve().parent.parent / SEED
-    proc = run_monitor("replay", "--inline", "--json", str(empty), str(binary), str(latin), str(huge), str(seed), env=env)
+    paths = [str(p) for p in (empty, binary, latin, huge, seed)]
+    proc = run_monitor("replay", "--inline", "--json", *paths, env=env)
     assert proc.returncode == 1
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: ")]
     assert len(errors) == 4

@@ -24,7 +24,8 @@ def test_english_page_chrome_is_cut() -> None:
 
 def test_arabic_title_is_the_arabic_short_line_before_the_body() -> None:
     """A Latin-script token before an Arabic headline is not the headline."""
-    text = "fbpx\n\nعنوان الخبر الرئيسي اليوم\n\n" + "هذه فقرة طويلة من نص الخبر تتحدث عن موضوع مهم جدا في المنطقة اليوم.\n"
+    body = "هذه فقرة طويلة من نص الخبر تتحدث عن موضوع مهم جدا في المنطقة اليوم.\n"
+    text = "fbpx\n\nعنوان الخبر الرئيسي اليوم\n\n" + body
     assert extract_plain(text, "ar.txt").title == "عنوان الخبر الرئيسي اليوم"
 
 
