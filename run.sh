@@ -2,6 +2,7 @@
 # One entry point for a fresh machine: sets up .venv, makes sure Redis answers, then
 #   ./run.sh demo   runs the daemon on the built-in demo (no internet needed; --duration SECONDS)
 #   ./run.sh test   runs the test suite
+#   ./run.sh check  lint (ruff) and type check (mypy), as CI does
 #   ./run.sh setup  only installs
 # Environment: PYTHON (default python3, 3.11+), MONITOR_REDIS_URL (default 127.0.0.1:6379).
 set -euo pipefail
@@ -20,7 +21,7 @@ setup() {
   if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
     # An old pip silently skips trafilatura's lxml_html_clean requirement: upgrade it first.
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e ".[test]"
+    "$VENV/bin/python" -m pip install --quiet -e ".[dev]"
     touch "$STAMP"
   fi
 }
@@ -65,5 +66,9 @@ case "$cmd" in
   test)
     setup; ensure_redis
     exec "$VENV/bin/python" -m pytest "$@" ;;
-  *) echo "usage: ./run.sh demo|test|setup" >&2; exit 2 ;;
+  check)
+    setup
+    "$VENV/bin/ruff" check monitor workers tests bench scripts
+    exec "$VENV/bin/mypy" ;;
+  *) echo "usage: ./run.sh demo|test|check|setup" >&2; exit 2 ;;
 esac
