@@ -19,6 +19,7 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
+from monitor.embedded_redis import redis_answers
 from monitor.keys import Keys
 from monitor.proc import free_port
 from tests.conftest import LoopbackServer, Route
@@ -190,7 +191,7 @@ def own_redis(tmp_path: Path):  # type: ignore[no-untyped-def]
 
     def start() -> None:
         procs.append(subprocess.Popen(argv))
-        wait_for(lambda: _ping(url), 10, "own redis-server")
+        wait_for(lambda: redis_answers(url), 10, "own redis-server")
 
     def restart() -> None:
         proc = procs[-1]
@@ -204,16 +205,6 @@ def own_redis(tmp_path: Path):  # type: ignore[no-untyped-def]
         if proc.poll() is None:
             proc.terminate()
             proc.wait(10)
-
-
-def _ping(url: str) -> bool:
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
-    finally:
-        client.close()
 
 
 def test_redis_restart_under_running_daemon(
