@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from monitor.cli import EXIT_FAILED_INPUTS, connect_or_exit, setup
+from monitor.cli import EXIT_CONFIG, EXIT_FAILED_INPUTS, connect_or_exit, setup
 
 alerts_app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Recorded alerts and their delivery."
@@ -173,14 +173,17 @@ def serve(
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default MONITOR_HTTP_PORT).")] = None,
 ) -> None:
-    """Serve /alerts.atom and /alerts.json over HTTP until interrupted."""
-    from monitor.web import WebApp, WebServer, add_alert_routes, feed_id_for
+    """Serve the daemon's HTTP routes alone (/alerts.atom, /alerts.json, /metrics, /healthz) until interrupted."""
+    from monitor.cli_service import start_http
+    from monitor.keys import Keys
 
-    settings, _, _, recorder = _recorder()
-    app = WebApp()
-    add_alert_routes(app, recorder, settings.alert_feed_size, feed_id_for(settings.key_prefix))
-    server = WebServer(app, host or settings.http_host, settings.http_port if port is None else port).start()
-    typer.echo(f"serving {server.url}/alerts.atom and {server.url}/alerts.json", err=True)
+    settings, config, connection, _ = _recorder()
+    server = start_http(settings, config, connection, Keys(settings.key_prefix), host, port)
+    if server is None:
+        typer.echo(f"error: cannot listen on {host or settings.http_host}:{port or settings.http_port} "
+                   "(MONITOR_HTTP_HOST / MONITOR_HTTP_PORT)", err=True)
+        raise typer.Exit(EXIT_CONFIG)
+    typer.echo(f"serving {server.url}/alerts.atom, /alerts.json, /metrics and /healthz", err=True)
     try:
         while True:
             time.sleep(3600)

@@ -87,17 +87,10 @@ def run(
     raise typer.Exit(code)
 
 
-def start_http(settings, config, connection, keys):  # type: ignore[no-untyped-def]
-    """Start the daemon's HTTP server (alert feed plus /metrics and /healthz) in a thread.
-
-    Returns:
-        the running ``monitor.web.WebServer``, or None when the address is taken (logged; the
-        daemon runs on without HTTP rather than not at all).
-    """
-    import structlog
-
+def build_web_app(settings, config, connection, keys):  # type: ignore[no-untyped-def]
+    """The daemon's HTTP app: the alert feed (/alerts.atom, /alerts.json), /metrics and /healthz."""
     from monitor.alerts import AlertRecorder
-    from monitor.web import WebApp, WebServer, add_alert_routes, feed_id_for
+    from monitor.web import WebApp, add_alert_routes, feed_id_for
     from monitor.web_ops import add_ops_routes
 
     app = WebApp()
@@ -106,12 +99,26 @@ def start_http(settings, config, connection, keys):  # type: ignore[no-untyped-d
     )
     add_alert_routes(app, recorder, settings.alert_feed_size, feed_id_for(settings.key_prefix))
     add_ops_routes(app, connection, keys)
+    return app
+
+
+def start_http(settings, config, connection, keys, host=None, port=None):  # type: ignore[no-untyped-def]
+    """Start the daemon's HTTP server (:func:`build_web_app`) in a thread.
+
+    Returns:
+        the running ``monitor.web.WebServer``, or None when the address is taken (logged; the
+        daemon runs on without HTTP rather than not at all).
+    """
+    import structlog
+
+    from monitor.web import WebServer
+
+    host = host or settings.http_host
+    port = settings.http_port if port is None else port
     try:
-        return WebServer(app, settings.http_host, settings.http_port).start()
+        return WebServer(build_web_app(settings, config, connection, keys), host, port).start()
     except OSError as exc:
-        structlog.get_logger("monitor.cli").error(
-            "http_unavailable", host=settings.http_host, port=settings.http_port, error=str(exc)
-        )
+        structlog.get_logger("monitor.cli").error("http_unavailable", host=host, port=port, error=str(exc))
         return None
 
 
