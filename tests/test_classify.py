@@ -245,7 +245,8 @@ def test_one_term_deep_in_a_long_body_is_a_passing_mention(classifier: Classifie
 def test_two_different_terms_anywhere_are_more_than_a_passing_mention(classifier: Classifier) -> None:
     """Two distinct counter-terrorism terms after the lede still label the item."""
     body = _FILLER + "Militants claimed responsibility for a car bomb at the market, police said."
-    assert classifier.classify("Council approves ring road budget", body, "en").labels == ["counter-terrorism"]
+    result = classifier.classify("Council approves ring road budget", body, "en")
+    assert result.labels == ["counter-terrorism"]
 
 
 @pytest.mark.parametrize(
@@ -258,7 +259,8 @@ def test_two_different_terms_anywhere_are_more_than_a_passing_mention(classifier
         ),
         (
             "Le président ghanéen en visite à Rabat",
-            "Les deux chefs d'État doivent signer plusieurs accords et évoquer les relations entre les deux pays.",
+            "Les deux chefs d'État doivent signer plusieurs accords et évoquer "
+            "les relations entre les deux pays.",
             "fr",
         ),
         (
@@ -279,7 +281,8 @@ def test_talks_with_unions_and_a_military_exercise_are_not_diplomacy(classifier:
     """Domestic wage talks and allies' drills carry no topic."""
     wages = classifier.classify(
         "Rail operator resumes talks with unions",
-        "Management held talks with the unions on Monday over pay; a mediator joined the meeting with both sides.",
+        "Management held talks with the unions on Monday over pay; "
+        "a mediator joined the meeting with both sides.",
         "en",
     )
     drills = classifier.classify(
@@ -312,8 +315,19 @@ def test_alert_reason_lists_a_term_once_with_title_and_body_counts_added() -> No
         Evidence("cell*", 1, "body", 2.0),
     ]
     item = Item(
-        id="i1", story_id="s1", source="example", title="t", text="x", language="en", language_confidence=1.0,
-        topics={"counter-terrorism": 12.0}, labels=["counter-terrorism"],
-        evidence={"counter-terrorism": evidence}, countries={}, duplicate_of=None, dedup="new",
+        id="i1",
+        story_id="s1",
+        source="example",
+        title="t",
+        text="x",
+        language="en",
+        language_confidence=1.0,
+        topics={"counter-terrorism": 12.0},
+        labels=["counter-terrorism"],
+        evidence={"counter-terrorism": evidence},
+        countries={},
+        duplicate_of=None,
+        dedup="new",
     )
-    assert reason_for(AlertRule(name="ct"), item) == "rule ct: counter-terrorism 12.0 (counter-terrorism ×3, cell* ×1)"
+    expected = "rule ct: counter-terrorism 12.0 (counter-terrorism ×3, cell* ×1)"
+    assert reason_for(AlertRule(name="ct"), item) == expected
