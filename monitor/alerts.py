@@ -28,6 +28,7 @@ from typing import Any
 import redis
 import structlog
 
+from monitor.alert_render import term_counts
 from monitor.config import AlertRule, AlertsFile
 from monitor.errors import DeliveryError
 from monitor.keys import Keys
@@ -111,10 +112,14 @@ def rule_matches(rule: AlertRule, item: Item, feed_tags: Iterable[str] = ()) -> 
 
 
 def reason_for(rule: AlertRule, item: Item) -> str:
-    """One sentence saying why ``rule`` fired for ``item``: topics with scores and top terms."""
+    """One sentence saying why ``rule`` fired for ``item``: topics with scores and top terms.
+
+    A term matched in both title and body is listed once with its counts added up
+    (:func:`monitor.alert_render.term_counts`, shared with the alert renderer).
+    """
     parts = []
     for topic in item.labels:
-        terms = ", ".join(f"{ev.term} ×{ev.count}" for ev in item.evidence.get(topic, [])[:5])
+        terms = term_counts(item.evidence.get(topic, []), limit=5)
         parts.append(f"{topic} {item.topics[topic]:.1f} ({terms})")
     return f"rule {rule.name}: " + "; ".join(parts)
 

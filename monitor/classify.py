@@ -17,8 +17,13 @@ How a text is scored, per topic:
    Raghavan & Schütze, *Introduction to Information Retrieval*, 2008, §6.4.1), multiplied by
    the topic's ``title_weight`` for title matches and, in the body, divided by the pivoted
    length norm of the topic (``length_pivot``, ``length_slope``; Singhal, Buckley & Mitra,
-   SIGIR 1996) so a long article needs more evidence than a short item. A topic is a label
-   when its score reaches ``threshold`` with at least ``min_distinct_terms`` different terms.
+   SIGIR 1996) so a long article needs more evidence than a short item.
+6. A topic is a label when its score reaches ``threshold`` and it is more than a passing
+   mention: at least ``min_distinct_terms`` different terms matched, or one matched in the
+   title or the lede (the first :data:`LEDE_TOKENS` body tokens). This is the labelling
+   guideline's test (tests/data/GUIDELINE.md: "in the headline or the lede, or at least a
+   paragraph"): one term once deep in a long body ("the barriers installed as a
+   counter-terrorism measure") does not make the item about the topic.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ _COUNTRY = "\x00country"
 _SERIAL = itertools.count()
 #: Memo entries kept per classifier before the memo is cleared (bounded memory).
 _MEMO_MAX = 500_000
+#: Body tokens that make up the lede: about the first two sentences of wire copy (an agency
+#: lede runs 25-40 words), and the whole of most feed summaries.
+LEDE_TOKENS = 50
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: each compiled rule is one object
@@ -242,8 +250,8 @@ class Classifier:
                 memo[tok] = self._entry(tok, lang)
         return memo
 
-    def _matches(self, toks: list[str], lang: str) -> dict[_Rule, int]:
-        """Count rule matches in one token list, exclusions applied."""
+    def _matches(self, toks: list[str], lang: str) -> dict[_Rule, tuple[int, int]]:
+        """Rule -> (matches, token index of the first match) in one token list, exclusions applied."""
         memo = self._entries(toks, lang)
         hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]] = []
         last = len(toks) - 1
@@ -301,10 +309,11 @@ class Classifier:
         scores: dict[str, float] = {name: 0.0 for name in self._topics}
         evidence: dict[str, list[Evidence]] = {name: [] for name in self._topics}
         distinct: dict[str, set[str]] = {name: set() for name in self._topics}
+        up_front: set[str] = set()  # topics with a term in the title or the lede
         countries: dict[str, int] = defaultdict(int)
         for where, part in (("title", title), ("body", cut_related(text))):
             toks = tokens(normalize(part))
-            for rule, count in self._matches(toks, lang).items():
+            for rule, (count, at) in self._matches(toks, lang).items():
                 if rule.topic == _COUNTRY:
                     countries[rule.term] += count
                     continue
@@ -318,11 +327,14 @@ class Classifier:
                 scores[rule.topic] += rule.weight * (1.0 + math.log(count)) * factor
                 if rule.weight > 0:
                     distinct[rule.topic].add(rule.term)
+                    if where == "title" or at < LEDE_TOKENS:
+                        up_front.add(rule.topic)
                 evidence[rule.topic].append(Evidence(rule.term, count, where, rule.weight))  # type: ignore[arg-type]
         labels = [
             name
             for name, topic in self._topics.items()
-            if scores[name] >= topic.threshold and len(distinct[name]) >= topic.min_distinct_terms
+            if scores[name] >= topic.threshold
+            and (len(distinct[name]) >= topic.min_distinct_terms or name in up_front)
         ]
         for evs in evidence.values():
             evs.sort(key=lambda e: (-e.weight * e.count, e.term, e.where))
@@ -334,9 +346,9 @@ class Classifier:
         )
 
 
-def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> dict[_Rule, int]:
-    """Matches per rule after exclusions; within a topic each token counts once, for the first
-    rule in rank order, so "مكافحة الإرهاب" is not also counted as "إرهاب"."""
+def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> dict[_Rule, tuple[int, int]]:
+    """(matches, first token index) per rule after exclusions; within a topic each token counts
+    once, for the first rule in rank order, so "مكافحة الإرهاب" is not also counted as "إرهاب"."""
     excluded: set[int] = set()
     for _, start, end, rule in hits:
         if rule.exclusion:
@@ -344,6 +356,7 @@ def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> d
     hits.sort()
     covered: dict[str, set[int]] = defaultdict(set)
     counts: dict[_Rule, int] = defaultdict(int)
+    first: dict[_Rule, int] = {}
     for _, start, end, rule in hits:
         if rule.exclusion:
             continue
@@ -358,7 +371,8 @@ def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> d
                 continue
             seen.update(span)
         counts[rule] += 1
-    return counts
+        first[rule] = min(first.get(rule, start), start)
+    return {rule: (n, first[rule]) for rule, n in counts.items()}
 
 
 def _compile(topic: str, language: str, term: str, weight: float, exclusion: bool) -> _Rule:

@@ -223,3 +223,111 @@ def test_related_heading_cut_keeps_text_without_heading() -> None:
     assert cut_related("Para one.\nاقرأ أيضاً\nTeaser") == "Para one.\n"
     prose = "He said: read more about the talks in our report.\nSecond paragraph."
     assert cut_related(prose) == prose
+
+
+_FILLER = (
+    "The council approved the budget for the new ring road on Tuesday after a long debate about "
+    "costs, bus lanes and the timetable for works that will close two bridges next spring. "
+    "Shopkeepers asked for compensation during the works and the mayor promised a fund for them. "
+)
+
+
+def test_one_term_deep_in_a_long_body_is_a_passing_mention(classifier: Classifier) -> None:
+    """One counter-terrorism term after the lede does not label; the same sentence as the lede does."""
+    passing = "The old concrete blocks placed as a counter-terrorism measure will be replaced by planters."
+    deep = classifier.classify("Council approves ring road budget", _FILLER + passing, "en")
+    assert deep.topics["counter-terrorism"] >= 5.0  # the score alone would label
+    assert deep.labels == []
+    lede = classifier.classify("Council approves ring road budget", passing + " " + _FILLER, "en")
+    assert lede.labels == ["counter-terrorism"]
+
+
+def test_two_different_terms_anywhere_are_more_than_a_passing_mention(classifier: Classifier) -> None:
+    """Two distinct counter-terrorism terms after the lede still label the item."""
+    body = _FILLER + "Militants claimed responsibility for a car bomb at the market, police said."
+    result = classifier.classify("Council approves ring road budget", body, "en")
+    assert result.labels == ["counter-terrorism"]
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "lang"),
+    [
+        (
+            "Kenyan president heads to Addis Ababa for talks with Ethiopian leader",
+            "The two leaders are expected to discuss the dam, trade and the border during the two-day visit.",
+            "en",
+        ),
+        (
+            "Le président ghanéen en visite à Rabat",
+            "Les deux chefs d'État doivent signer plusieurs accords et évoquer "
+            "les relations entre les deux pays.",
+            "fr",
+        ),
+        (
+            "الرئيس الكيني يصل إلى أديس أبابا",
+            "يبحث الرئيسان سبل تعزيز العلاقات بين البلدين والقضايا ذات الاهتمام المشترك.",
+            "ar",
+        ),
+    ],
+)
+def test_visits_and_talks_between_leaders_are_diplomacy(
+    classifier: Classifier, title: str, text: str, lang: str
+) -> None:
+    """A leader's visit and talks with a foreign leader are diplomacy without the word 'diplomatic'."""
+    assert classifier.classify(title, text, lang).labels == ["diplomacy"]
+
+
+def test_talks_with_unions_and_a_military_exercise_are_not_diplomacy(classifier: Classifier) -> None:
+    """Domestic wage talks and allies' drills carry no topic."""
+    wages = classifier.classify(
+        "Rail operator resumes talks with unions",
+        "Management held talks with the unions on Monday over pay; "
+        "a mediator joined the meeting with both sides.",
+        "en",
+    )
+    drills = classifier.classify(
+        "NATO allies start military exercise in the Baltic",
+        "Troops from nine allies began two weeks of military drills on Monday.",
+        "en",
+    )
+    assert (wages.labels, drills.labels) == ([], [])
+
+
+def test_a_counterterrorism_job_title_is_not_evidence(classifier: Classifier) -> None:
+    """'a former counterterrorism adviser' hired by a broadcaster labels nothing."""
+    result = classifier.classify(
+        "Network hires former White House aide as analyst",
+        "The network hired a former counterterrorism adviser to the president as a security analyst.",
+        "en",
+    )
+    assert result.labels == [] and "counterterror*" not in terms_of(result, "counter-terrorism")
+
+
+def test_alert_reason_lists_a_term_once_with_title_and_body_counts_added() -> None:
+    """reason_for merges 'counter-terrorism' matched in title (1) and body (2) into one entry ×3."""
+    from monitor.alerts import reason_for
+    from monitor.config import AlertRule
+    from monitor.model import Evidence, Item
+
+    evidence = [
+        Evidence("counter-terrorism", 1, "title", 4.0),
+        Evidence("counter-terrorism", 2, "body", 4.0),
+        Evidence("cell*", 1, "body", 2.0),
+    ]
+    item = Item(
+        id="i1",
+        story_id="s1",
+        source="example",
+        title="t",
+        text="x",
+        language="en",
+        language_confidence=1.0,
+        topics={"counter-terrorism": 12.0},
+        labels=["counter-terrorism"],
+        evidence={"counter-terrorism": evidence},
+        countries={},
+        duplicate_of=None,
+        dedup="new",
+    )
+    expected = "rule ct: counter-terrorism 12.0 (counter-terrorism ×3, cell* ×1)"
+    assert reason_for(AlertRule(name="ct"), item) == expected

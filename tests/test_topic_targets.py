@@ -42,12 +42,12 @@ def corpus_report(classifier: Classifier) -> Report:
 
 
 def test_committed_set_has_at_least_150_items_in_three_balanced_languages() -> None:
-    """168 written items: 55 to 58 per language, positives, negatives and hard negatives in each."""
+    """204 written items: 67 to 70 per language, positives, negatives and hard negatives in each."""
     items = [i for path in sorted(DATA.glob("dev_*.jsonl")) for i in load_items(path)]
-    assert len(items) >= 150
+    assert len(items) >= 200
     for lang in ("ar", "en", "fr"):
         kinds = {i.kind for i in items if i.language == lang}
-        assert 50 <= sum(i.language == lang for i in items) <= 60
+        assert 65 <= sum(i.language == lang for i in items) <= 72
         assert kinds == {"positive", "negative", "hard_negative"}
 
 
@@ -79,12 +79,9 @@ def test_seed_kind_and_economy_article_examples(classifier: Classifier) -> None:
 
 # Measured below target on the real corpus labels (F1 / precision), see the report in README.
 _CORPUS_GAPS = {
-    ("counter-terrorism", "all", "f1"),
     ("counter-terrorism", "all", "precision"),
-    ("counter-terrorism", "en", "f1"),
     ("diplomacy", "all", "f1"),
     ("diplomacy", "all", "precision"),
-    ("diplomacy", "en", "f1"),
 }
 _CORPUS_CASES = [
     pytest.param(topic, slice_, metric, marks=pytest.mark.xfail(strict=True, reason="known gap on real news"))
@@ -107,7 +104,7 @@ def test_corpus_labels_meet_targets(corpus_report: Report, topic: str, slice_: s
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize(("topic", "floor"), [("counter-terrorism", 0.78), ("diplomacy", 0.66)])
+@pytest.mark.parametrize(("topic", "floor"), [("counter-terrorism", 0.85), ("diplomacy", 0.73)])
 def test_corpus_labels_do_not_regress(corpus_report: Report, topic: str, floor: float) -> None:
     """Overall F1 on the real corpus items stays at least at the level measured when the rules were tuned."""
     assert corpus_report.to_json()["topics"][topic]["all"]["f1"] >= floor
