@@ -327,7 +327,8 @@ class AlertRecorder:
         When this settles the alert's last unsettled channel, the alert leaves the deliveries-due set.
         """
         self._set_delivery(
-            keys=[self._keys.alert_delivery(alert_id), self._keys.deliveries_due()], args=[channel, state, alert_id]
+            keys=[self._keys.alert_delivery(alert_id), self._keys.deliveries_due()],
+            args=[channel, state, alert_id],
         )
 
     def deliveries(self, alert_id: str) -> dict[str, str]:

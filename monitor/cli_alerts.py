@@ -1,4 +1,5 @@
-"""``monitor alerts …`` (list, show, retry, flush-digests, reconcile) and ``monitor serve`` (alerts feed over HTTP).
+"""``monitor alerts …`` (list, show, retry, flush-digests, reconcile)
+and ``monitor serve`` (alerts feed over HTTP).
 
 ``--json`` prints data only on stdout: JSON Lines for ``list``, one object for ``show``.
 """
@@ -169,7 +170,9 @@ def flush_digests(
 
 @alerts_app.command("reconcile")
 def reconcile(
-    as_json: Annotated[bool, typer.Option("--json", help="What the pass did, as one JSON object on stdout.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="What the pass did, as one JSON object on stdout.")
+    ] = False,
 ) -> None:
     """Hand alerts whose delivery job never ran (or was lost) to new jobs; close overdue digests.
 

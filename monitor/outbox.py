@@ -110,7 +110,8 @@ class DeliveryOutbox:
         return None if n < 0 else n
 
     def due(self, before: float, limit: int = BATCH) -> list[str]:
-        """Ids of unsettled alerts recorded or handed to a job at or before ``before`` (epoch s), oldest first."""
+        """Ids of unsettled alerts recorded or handed to a job at or before ``before`` (epoch seconds),
+        oldest first."""
         raw: Any = self._r.zrangebyscore(self._keys.deliveries_due(), "-inf", before, start=0, num=limit)
         return [m.decode() if isinstance(m, bytes) else m for m in raw]
 
@@ -207,7 +208,8 @@ def reconcile_deliveries(pipeline: Any, *, now: float | None = None, report: Rep
                 seen = {"alert_id": alert_id, "channel": channel, "previous_job": previous or None,
                         "previous_status": status.value if status else "missing"}
                 if int(jobs.get(f"requeues:{channel}", 0)) >= MAX_REQUEUES:
-                    reason = f"failed: delivery job lost after {MAX_REQUEUES} requeues ({seen['previous_status']})"
+                    reason = f"failed: delivery job lost after {MAX_REQUEUES} requeues"
+                    reason += f" ({seen['previous_status']})"
                     pipeline.alerts.set_delivery(alert_id, channel, reason)
                     report.failed.append(seen)
                     log.error("alert_delivery_lost_for_good", **seen)

@@ -216,7 +216,9 @@ def flush_digest(rule: str, channel: str) -> int:
     return len(taken.alert_ids)
 
 
-def _enqueue_digest(pipeline: Pipeline, alerts_q: Queue, rule: str, channel: str, alert_ids: list[str]) -> str:
+def _enqueue_digest(
+    pipeline: Pipeline, alerts_q: Queue, rule: str, channel: str, alert_ids: list[str]
+) -> str:
     job = alerts_q.enqueue(deliver_digest, rule, channel, alert_ids,
                            description=f"deliver digest {rule} to {channel}", **_delivery_options(pipeline))
     return str(job.id)
@@ -225,7 +227,8 @@ def _enqueue_digest(pipeline: Pipeline, alerts_q: Queue, rule: str, channel: str
 def flush_closed_digests(pipeline: Pipeline) -> list[dict[str, Any]]:
     """Close every digest window whose time is up: one :func:`deliver_digest` job per rule and channel.
 
-    The periodic backstop of :func:`flush_digest` (run by :func:`monitor.outbox.periodic_delivery_maintenance`):
+    The periodic backstop of :func:`flush_digest` (run by
+    :func:`monitor.outbox.periodic_delivery_maintenance`):
     it uses the same atomic take, so a window is sent once whichever of them closes it.
 
     Returns:
@@ -240,8 +243,10 @@ def flush_closed_digests(pipeline: Pipeline) -> list[dict[str, Any]]:
             taken = pipeline.digests.take(rule.name, channel, rule.digest_seconds)
             if taken.alert_ids:
                 job_id = _enqueue_digest(pipeline, alerts_q, rule.name, channel, taken.alert_ids)
-                out.append({"rule": rule.name, "channel": channel, "alerts": len(taken.alert_ids), "job_id": job_id})
-                log.info("digest_closed", rule=rule.name, channel=channel, alerts=len(taken.alert_ids), job_id=job_id)
+                row = {"rule": rule.name, "channel": channel, "alerts": len(taken.alert_ids),
+                       "job_id": job_id}
+                out.append(row)
+                log.info("digest_closed", **row)
     return out
 
 
