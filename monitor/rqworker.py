@@ -51,6 +51,16 @@ class MonitorWorker(Worker):
         self._keys = keys
         self._worker_pid = os.getpid()
 
+    @property
+    def dequeue_timeout(self) -> int:
+        """Seconds one blocking dequeue waits: at most the maintenance interval.
+
+        RQ runs maintenance only between dequeues and waits ``worker_ttl - 15`` s (405 s by
+        default) on an idle queue, so an idle worker would otherwise run its maintenance (job
+        hand-back, delivery outbox) only every ~7 minutes whatever ``maintenance_interval`` says.
+        """
+        return max(1, min(self.worker_ttl - 15, self.maintenance_interval))
+
     def main_work_horse(self, job: Job, queue: Queue) -> None:
         die_with_parent(signal.SIGKILL, expected_parent=self._worker_pid)
         super().main_work_horse(job, queue)

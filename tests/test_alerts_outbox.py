@@ -242,3 +242,12 @@ def test_reconcile_command_hands_the_pending_alert_to_a_job(
     run_alert_jobs(redis_client, env["MONITOR_KEY_PREFIX"])
     assert [p["title"] for p in receiver.posts] == [TITLE]
     assert pipeline.alerts.deliveries(alert_id) == {"hook": "delivered"}
+
+
+def test_idle_worker_wakes_for_maintenance_at_the_maintenance_interval(redis_client: redis.Redis) -> None:
+    """An idle worker's blocking dequeue lasts the maintenance interval (60 s), not RQ's 405 s."""
+    keys = Keys("idle")
+    queue = Queue(keys.queue("alerts"), connection=redis_client, serializer=JSONSerializer)
+    worker = MonitorWorker([queue], connection=redis_client, serializer=JSONSerializer, keys=keys,
+                           maintenance_interval=60)
+    assert (worker.worker_ttl, worker.dequeue_timeout) == (420, 60)
