@@ -162,6 +162,7 @@ class Report:
     digests: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
+        """The report as one JSON-safe object (the ``--json`` output contract)."""
         return {"skipped": self.skipped, "checked": self.checked, "requeued": self.requeued,
                 "failed": self.failed, "digests": self.digests}
 
