@@ -12,7 +12,14 @@ Alert record ``<prefix>:alert:<id>`` (hash): ``json`` (the alert as first record
 fields that change: ``outlets``, ``url``, ``item_ids`` (space-separated), ``updated_at``,
 ``escalated_at``. Delivery state ``<prefix>:alert:<id>:delivery`` (hash): channel ->
 ``pending`` | ``digest`` (waiting for the digest) | ``delivered`` | ``retrying: <reason>`` |
-``failed: <reason>`` (for good; ``monitor alerts retry`` sends it again).
+``failed: <reason>`` (for good; ``monitor alerts retry`` sends it again) | ``queued`` (handed
+to an RQ delivery job, whose id is in ``<prefix>:alert:<id>:jobs``).
+
+An alert with a channel ``pending``, ``queued`` or ``retrying`` is *unsettled*: it sits in the
+deliveries-due sorted set (``Keys.deliveries_due``) from the moment it is recorded, so that
+the delivery reconciler (:mod:`monitor.outbox`) finds it if its delivery job is never enqueued
+(the worker died in between) or is lost; :meth:`AlertRecorder.set_delivery` takes it out when
+its last channel settles (``delivered``, ``failed: ...`` or ``digest``).
 """
 
 from __future__ import annotations
@@ -35,12 +42,14 @@ from monitor.keys import Keys
 from monitor.model import Alert, Item
 from monitor.notify import LOG_CHANNEL, Notifier
 
-__all__ = ["LOG_CHANNEL", "AlertRecorder", "DeliveryError", "Notifier", "reason_for", "rule_matches"]
+__all__ = [
+    "LOG_CHANNEL", "AlertRecorder", "DeliveryError", "Notifier", "reason_for", "rule_matches", "unsettled"
+]
 
 log = structlog.get_logger(__name__)
 
 # KEYS[1] once-key (rule, story) ; KEYS[2] alert record ; KEYS[3] delivery hash ; KEYS[4] stream ;
-# KEYS[5..] digest lists (digest rules only)
+# KEYS[5] deliveries-due set ; KEYS[6..] digest lists (digest rules only)
 # ARGV[1] alert id ; ARGV[2] alert json ; ARGV[3] ttl ; ARGV[4] stream maxlen ; ARGV[5] outlets ;
 # ARGV[6] url ; ARGV[7] item id ; ARGV[8] now ISO ; ARGV[9] now epoch ; ARGV[10] first state ;
 # ARGV[11..] channels
@@ -54,7 +63,8 @@ redis.call('HSET', KEYS[2], 'json', ARGV[2], 'outlets', ARGV[5], 'url', ARGV[6],
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 for i = 11, #ARGV do redis.call('HSET', KEYS[3], ARGV[i], ARGV[10]) end
 redis.call('EXPIRE', KEYS[3], ARGV[3])
-for i = 5, #KEYS do
+if ARGV[10] == 'pending' then redis.call('ZADD', KEYS[5], ARGV[9], ARGV[1]) end
+for i = 6, #KEYS do
   redis.call('RPUSH', KEYS[i], ARGV[9] .. ' ' .. ARGV[1])
   redis.call('EXPIRE', KEYS[i], ARGV[3])
 end
@@ -78,12 +88,29 @@ local at = tonumber(ARGV[7])
 if at > 0 and old < at and new >= at and not redis.call('HGET', KEYS[2], 'escalated_at') then
   redis.call('HSET', KEYS[2], 'escalated_at', ARGV[5])
   for i = 10, #ARGV do redis.call('HSET', KEYS[3], ARGV[i], ARGV[9]) end
-  for i = 5, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[6] .. ' ' .. ARGV[1]) end
+  if ARGV[9] == 'pending' then redis.call('ZADD', KEYS[5], ARGV[6], ARGV[1]) end
+  for i = 6, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[6] .. ' ' .. ARGV[1]) end
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'id', ARGV[1], 'event', 'escalated')
   return 'escalated'
 end
 return 'updated'
 """
+
+# KEYS[1] delivery hash ; KEYS[2] deliveries-due set ; ARGV[1] channel ; ARGV[2] state ; ARGV[3] alert id
+# Sets the state; when no channel is left unsettled, the alert leaves the due set. Returns 1 then, else 0.
+_SET_DELIVERY = """
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+for _, v in ipairs(redis.call('HVALS', KEYS[1])) do
+  if v == 'pending' or v == 'queued' or string.sub(v, 1, 8) == 'retrying' then return 0 end
+end
+redis.call('ZREM', KEYS[2], ARGV[3])
+return 1
+"""
+
+
+def unsettled(state: str) -> bool:
+    """True for a channel state still on its way (``pending``, ``queued``, ``retrying: ...``)."""
+    return state in ("pending", "queued") or state.startswith("retrying")
 
 
 def rule_matches(rule: AlertRule, item: Item, feed_tags: Iterable[str] = ()) -> bool:
@@ -150,6 +177,7 @@ class AlertRecorder:
         self._maxlen = stream_maxlen
         self._create = connection.register_script(_CREATE)
         self._update = connection.register_script(_UPDATE)
+        self._set_delivery = connection.register_script(_SET_DELIVERY)
 
     @property
     def rules(self) -> tuple[AlertRule, ...]:
@@ -229,6 +257,7 @@ class AlertRecorder:
             k.alert(alert_id),
             k.alert_delivery(alert_id),
             k.alerts_stream(),
+            k.deliveries_due(),
             *digests,
         ]
 
@@ -298,8 +327,14 @@ class AlertRecorder:
         )
 
     def set_delivery(self, alert_id: str, channel: str, state: str) -> None:
-        """Record a channel's delivery state (see the module docstring for the values)."""
-        self._r.hset(self._keys.alert_delivery(alert_id), channel, state)
+        """Record a channel's delivery state (see the module docstring for the values).
+
+        When this settles the alert's last unsettled channel, the alert leaves the deliveries-due set.
+        """
+        self._set_delivery(
+            keys=[self._keys.alert_delivery(alert_id), self._keys.deliveries_due()],
+            args=[channel, state, alert_id],
+        )
 
     def deliveries(self, alert_id: str) -> dict[str, str]:
         """Channel -> delivery state of one alert."""

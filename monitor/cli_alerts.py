@@ -1,4 +1,5 @@
-"""``monitor alerts …`` (list, show, retry, flush-digests) and ``monitor serve`` (alerts feed over HTTP).
+"""``monitor alerts …`` (list, show, retry, flush-digests, reconcile)
+and ``monitor serve`` (alerts feed over HTTP).
 
 ``--json`` prints data only on stdout: JSON Lines for ``list``, one object for ``show``.
 """
@@ -165,6 +166,38 @@ def flush_digests(
                 f"{result['rule']} -> {result['channel']}: {result['alerts']} alerts, {result['state']}"
             )
     raise typer.Exit(EXIT_FAILED_INPUTS if any(r["state"] != "delivered" for r in results) else 0)
+
+
+@alerts_app.command("reconcile")
+def reconcile(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="What the pass did, as one JSON object on stdout.")
+    ] = False,
+) -> None:
+    """Hand alerts whose delivery job never ran (or was lost) to new jobs; close overdue digests.
+
+    The same pass every worker serving the alerts queue runs in its maintenance: alerts unsettled
+    for longer than MONITOR_DELIVERY_GRACE_SECONDS with no live delivery job get one per channel.
+    """
+    from monitor.outbox import periodic_delivery_maintenance
+    from monitor.pipeline import Pipeline
+
+    settings, config = setup()
+    pipeline = Pipeline(settings, config, connect_or_exit(settings))
+    report = periodic_delivery_maintenance(pipeline)
+    if as_json:
+        _print_json(report.to_json())
+        return
+    if report.skipped:
+        typer.echo("another process is reconciling deliveries now; nothing done")
+    for row in report.requeued:
+        typer.echo(f"{row['alert_id']} -> {row['channel']}: requeued as job {row['job_id']}"
+                   f" (previous job {row['previous_job'] or '-'}: {row['previous_status']})")
+    for row in report.failed:
+        typer.echo(f"{row['alert_id']} -> {row['channel']}: failed (delivery job lost too often)")
+    for row in report.digests:
+        typer.echo(f"digest {row['rule']} -> {row['channel']}: {row['alerts']} alerts, job {row['job_id']}")
+    typer.echo(f"{report.checked} due alerts checked, {pipeline.outbox.count_due()} still unsettled")
 
 
 def serve(

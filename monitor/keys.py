@@ -72,6 +72,19 @@ class Keys:
     def alert_delivery(self, alert_id: str) -> str:
         return self._k("alert", alert_id, "delivery")
 
+    def alert_delivery_jobs(self, alert_id: str) -> str:
+        """Hash channel -> id of the RQ job delivering the alert there (``requeues:<channel>``: count)."""
+        return self._k("alert", alert_id, "jobs")
+
+    def deliveries_due(self) -> str:
+        """Sorted set of alert ids with a channel not yet settled, scored by when (epoch seconds) the
+        alert was recorded or last handed to a delivery job (``monitor/outbox.py``)."""
+        return self._k("alerts-due")
+
+    def deliveries_reconcile_lock(self) -> str:
+        """Held while one process runs the delivery reconciler (``monitor/outbox.py``)."""
+        return self._k("alerts-reconcile")
+
     def digest(self, rule: str, channel: str) -> str:
         """List of ``"<epoch seconds> <alert id>"`` waiting for the next digest of rule and channel."""
         return self._k("digest", rule, channel)

@@ -29,6 +29,7 @@ from monitor.keys import Keys
 from monitor.language import LanguageDetector
 from monitor.model import Alert, Document, Item
 from monitor.notify import Notifier
+from monitor.outbox import DeliveryOutbox
 from monitor.settings import Settings
 from monitor.store import ItemStore, outlet_of
 
@@ -76,6 +77,7 @@ class Pipeline:
             config.alerts.channels, load_templates(config.alerts, config.directory), settings.alert_timeout
         )
         self.digests = DigestStore(connection, keys)
+        self.outbox = DeliveryOutbox(connection, keys, settings.alert_retention_days * 86400)
         self._feed_tags = {f.id: f.tags for f in config.feeds.feeds}
 
     @cached_property

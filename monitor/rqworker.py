@@ -11,7 +11,12 @@ An ``rq.Worker`` with these additions:
   and duration go to the shared metrics (:mod:`monitor.metrics`);
 * its periodic maintenance (every ``MONITOR_MAINTENANCE_INTERVAL`` s instead of RQ's 10 min)
   also runs :func:`monitor.reclaim.reconcile`, so a job abandoned by a dead worker on any host
-  is handed back within about a minute and a half.
+  is handed back within about a minute and a half;
+* a worker serving the ``alerts`` queue also runs the delivery outbox pass
+  (:func:`monitor.outbox.periodic_delivery_maintenance`): alerts recorded whose delivery job was
+  never enqueued or was lost get one, and digest windows whose flush job never ran are closed.
+  Workers run in every deployment shape (``monitor run``, ``monitor worker`` units on any host)
+  and hold the alert rules and channels, so this is the one place that always runs it.
 
 Warm shutdown is RQ's own: the first SIGTERM/SIGINT lets the job in hand finish, a second one
 kills the horse (``monitor run`` then hands the job back).
@@ -92,6 +97,16 @@ class MonitorWorker(Worker):
             self.scheduler.release_locks()
             self.scheduler.register_death()
 
+    @property
+    def dequeue_timeout(self) -> int:
+        """Seconds one blocking dequeue waits: at most the maintenance interval.
+
+        RQ runs maintenance only between dequeues and waits ``worker_ttl - 15`` s (405 s by
+        default) on an idle queue, so an idle worker would otherwise run its maintenance (job
+        hand-back, delivery outbox) only every ~7 minutes whatever ``maintenance_interval`` says.
+        """
+        return max(1, min(self.worker_ttl - 15, self.maintenance_interval))
+
     def main_work_horse(self, job: Job, queue: Queue) -> None:
         die_with_parent(signal.SIGKILL, expected_parent=self._worker_pid)
         super().main_work_horse(job, queue)
@@ -122,3 +137,19 @@ class MonitorWorker(Worker):
             return
         if handed:
             log.warning("reconcile_handed_back", job_ids=handed)
+        self._delivery_maintenance()
+
+    def _delivery_maintenance(self) -> None:
+        if self._keys.queue("alerts") not in self.queue_names():
+            return
+        from monitor.outbox import periodic_delivery_maintenance
+        from workers import context
+
+        try:
+            report = periodic_delivery_maintenance(context.get())
+        except Exception as exc:  # the worker loop must survive a failed clean-up
+            log.warning("delivery_maintenance_failed", error=str(exc))
+            return
+        if report.requeued or report.failed or report.digests:
+            log.warning("delivery_maintenance", requeued=len(report.requeued), failed=len(report.failed),
+                        digests=len(report.digests))

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     stop_grace_seconds: float = Field(
         30.0, gt=0, description="monitor run: seconds a stop waits for jobs in hand before handing them back."
     )
+    delivery_grace_seconds: int = Field(
+        120,
+        ge=0,
+        description="How long a recorded alert may wait for its delivery job before the reconciler hands"
+        " it to a new one (seconds).",
+    )
     maintenance_interval: int = Field(
         60, ge=5, description="Seconds between a worker's registry clean-ups (abandoned-job detection)."
     )

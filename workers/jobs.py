@@ -136,17 +136,29 @@ def enqueue_deliveries(pipeline: Pipeline, alerts: list[Alert]) -> None:
 def enqueue_delivery(
     pipeline: Pipeline, alert: Alert, channels: list[str], alerts_q: Queue | None = None
 ) -> list[str]:
-    """Enqueue :func:`deliver_alert` for ``alert`` on each of ``channels``; return the job ids."""
+    """Enqueue :func:`deliver_alert` for ``alert`` on each of ``channels``; return the job ids.
+
+    Each channel is marked ``queued`` with its job id *before* the job is enqueued (the job
+    id is RQ's own, known once the job is created), so a crash in between leaves a state the
+    delivery reconciler (:mod:`monitor.outbox`) repairs, never a silent gap.
+    """
     alerts_q = alerts_q or queue(pipeline.connection, pipeline.keys, "alerts")
     job_ids = []
     for channel in channels:
-        pipeline.alerts.set_delivery(alert.id, channel, "pending")
-        job = alerts_q.enqueue(
-            deliver_alert, alert.id, channel, description=f"deliver alert {alert.id} to {channel}",
-            **_delivery_options(pipeline),
-        )
+        job = new_delivery_job(pipeline, alerts_q, alert.id, channel)
+        pipeline.outbox.mark_queued(alert.id, channel, job.id)
+        alerts_q.enqueue_job(job)
         job_ids.append(str(job.id))
     return job_ids
+
+
+def new_delivery_job(pipeline: Pipeline, alerts_q: Queue, alert_id: str, channel: str) -> Job:
+    """A :func:`deliver_alert` job for ``alert_id`` and ``channel``, created but not yet enqueued."""
+    options = _delivery_options(pipeline)
+    return alerts_q.create_job(
+        deliver_alert, args=(alert_id, channel), description=f"deliver alert {alert_id} to {channel}",
+        timeout=options.pop("job_timeout"), **options,
+    )
 
 
 def _schedule_digests(pipeline: Pipeline, alerts_q: Queue, alert: Alert) -> None:
@@ -200,9 +212,42 @@ def flush_digest(rule: str, channel: str) -> int:
         )
         return 0
     if taken.alert_ids:
-        alerts_q.enqueue(deliver_digest, rule, channel, taken.alert_ids,
-                         description=f"deliver digest {rule} to {channel}", **_delivery_options(pipeline))
+        _enqueue_digest(pipeline, alerts_q, rule, channel, taken.alert_ids)
     return len(taken.alert_ids)
+
+
+def _enqueue_digest(
+    pipeline: Pipeline, alerts_q: Queue, rule: str, channel: str, alert_ids: list[str]
+) -> str:
+    job = alerts_q.enqueue(deliver_digest, rule, channel, alert_ids,
+                           description=f"deliver digest {rule} to {channel}", **_delivery_options(pipeline))
+    return str(job.id)
+
+
+def flush_closed_digests(pipeline: Pipeline) -> list[dict[str, Any]]:
+    """Close every digest window whose time is up: one :func:`deliver_digest` job per rule and channel.
+
+    The periodic backstop of :func:`flush_digest` (run by
+    :func:`monitor.outbox.periodic_delivery_maintenance`):
+    it uses the same atomic take, so a window is sent once whichever of them closes it.
+
+    Returns:
+        one ``{"rule", "channel", "alerts", "job_id"}`` per digest handed to a job.
+    """
+    alerts_q = queue(pipeline.connection, pipeline.keys, "alerts")
+    out = []
+    for rule in pipeline.alerts.rules:
+        if rule.mode != "digest":
+            continue
+        for channel in rule.channels:
+            taken = pipeline.digests.take(rule.name, channel, rule.digest_seconds)
+            if taken.alert_ids:
+                job_id = _enqueue_digest(pipeline, alerts_q, rule.name, channel, taken.alert_ids)
+                row = {"rule": rule.name, "channel": channel, "alerts": len(taken.alert_ids),
+                       "job_id": job_id}
+                out.append(row)
+                log.info("digest_closed", **row)
+    return out
 
 
 def deliver_digest(rule: str, channel: str, alert_ids: list[str]) -> int:
