@@ -103,8 +103,8 @@ def patched_environ(values: dict[str, str]) -> Any:
 
 def cpu_per_poll(ctx: Ctx, env: dict[str, str], changed: list[int], unchanged: list[int],
                  job_samples: int) -> dict[str, Any]:
-    """Median CPU of ``poll_feed`` (``job_samples`` per kind: each re-reads feeds.yaml) and of
-    ``Poller.poll`` (the rest of the sample feeds) per kind of answer, in milliseconds."""
+    """Median CPU of ``poll_feed`` (``job_samples`` per kind, given its feed's config as the scheduler
+    sends it) and of ``Poller.poll`` (the rest of the sample feeds) per kind of answer, in milliseconds."""
     from monitor.config import FeedsFile, load_yaml_model
     from monitor.fetch import Fetcher, FetchPolicy
     from monitor.keys import Keys
@@ -121,7 +121,7 @@ def cpu_per_poll(ctx: Ctx, env: dict[str, str], changed: list[int], unchanged: l
             times, statuses = [], []
             for n in ids:
                 t0 = time.process_time()
-                result = poll_feed(f"f{n}", int(time.time()))
+                result = poll_feed(f"f{n}", int(time.time()), feeds[f"f{n}"].model_dump(mode="json"))
                 times.append(time.process_time() - t0)
                 statuses.append(result.get("status"))
             out[f"poll_feed_job_cpu_ms_{kind}"] = round(1000 * median(times), 2)
@@ -147,11 +147,16 @@ def throughput(ctx: Ctx, env: dict[str, str], ids: list[int], cap_s: float) -> d
     from rq import Worker
     from rq.registry import FailedJobRegistry, FinishedJobRegistry
 
+    from monitor.config import FeedsFile, load_yaml_model
     from monitor.keys import Keys
+    from monitor.settings import Settings
     from workers.jobs import queue
     from workers.polls import enqueue_poll
 
     conn, keys = ctx.client(), Keys(PREFIX)
+    with patched_environ(env):
+        config_dir = Settings.load().config_dir
+    feeds = {f.id: f.model_dump(mode="json") for f in load_yaml_model(config_dir / "feeds.yaml", FeedsFile).feeds}
     log = (ctx.tmp / "poll-workers.log").open("w")
     full_env = {**os.environ, **env}
     cmd = [sys.executable, "-m", "monitor", "worker", "--queues", "polls", "--name"]
@@ -168,7 +173,7 @@ def throughput(ctx: Ctx, env: dict[str, str], ids: list[int], cap_s: float) -> d
         slot = int(time.time())
         t0 = time.monotonic()
         for n in ids:
-            enqueue_poll(conn, keys, f"f{n}", slot, 300)
+            enqueue_poll(conn, keys, f"f{n}", slot, 300, feeds[f"f{n}"])  # as the scheduler does
         done = 0
         while time.monotonic() - t0 < cap_s:
             done = finished.count + failed.count
