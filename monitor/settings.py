@@ -6,11 +6,12 @@ Nothing in this project reads the environment elsewhere; build one
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from monitor.errors import ConfigError
 
@@ -125,5 +126,10 @@ class Settings(BaseSettings):
             problems = []
             for err in exc.errors():
                 name = "MONITOR_" + str(err["loc"][0]).upper() if err["loc"] else "MONITOR_*"
-                problems.append(f"{name}: {err['msg']}")
+                problems.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
             raise ConfigError("invalid setting: " + "; ".join(problems)) from exc
+        except SettingsError as exc:
+            # pydantic-settings fails before validation when a list/dict value is not JSON.
+            field = re.search(r'field "([a-z_]+)"', str(exc))
+            name = "MONITOR_" + field.group(1).upper() if field else "MONITOR_*"
+            raise ConfigError(f"invalid setting: {name}: not valid JSON (e.g. [10, 30, 60])") from exc

@@ -69,3 +69,10 @@ def test_bad_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("MONITOR_MAX_DOCUMENT_BYTES", "-1")
     with pytest.raises(ConfigError, match="MONITOR_MAX_DOCUMENT_BYTES"):
         Settings.load()
+
+
+def test_setting_that_is_not_json_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A list setting given as '10,30' (not JSON) is refused naming the variable, not with a traceback."""
+    monkeypatch.setenv("MONITOR_ALERT_RETRY_INTERVALS", "10,30")
+    with pytest.raises(ConfigError, match="MONITOR_ALERT_RETRY_INTERVALS: not valid JSON"):
+        Settings.load()
