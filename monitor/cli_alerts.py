@@ -123,6 +123,11 @@ def retry_alert(
     if alert is None:
         typer.echo(f"error: alert {alert_id} not found (unknown or expired)", err=True)
         raise typer.Exit(EXIT_FAILED_INPUTS)
+    unknown = [c for c in channel or () if c not in config.alerts.channels]
+    if unknown:
+        known = ", ".join(config.alerts.channels)
+        typer.echo(f"error: --channel {', '.join(unknown)}: not defined in alerts.yaml (channels: {known})", err=True)
+        raise typer.Exit(EXIT_CONFIG)
     states = pipeline.alerts.deliveries(alert_id)
     targets = list(channel or [c for c in alert.channels if not states.get(c, "").startswith("delivered")])
     targets = targets or list(alert.channels)

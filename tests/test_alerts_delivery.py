@@ -154,6 +154,9 @@ def test_receiver_that_never_recovers_leaves_alert_listed_failed_until_retry(
     assert "503" in listed["deliveries"]["hook"]
 
     receiver.status = 200
+    wrong = run_monitor("alerts", "retry", listed["id"], "--channel", "nochan", env=env)
+    assert wrong.returncode == 2
+    assert "error: --channel nochan: not defined in alerts.yaml (channels: hook)" in wrong.stderr
     retried = run_monitor("alerts", "retry", listed["id"], "--inline", "--json", env=env)
     assert retried.returncode == 0, retried.stderr
     assert json_lines(retried.stdout) == [{"id": listed["id"], "deliveries": {"hook": "delivered"}}]
