@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
@@ -336,8 +337,9 @@ def test_reconciler_hands_back_job_of_a_vanished_unsupervised_worker(
     http_server.routes["/news/mine.html"] = hang_first
     prefix = env["MONITOR_KEY_PREFIX"]
     log = (tmp_path / "worker.log").open("wb")
+    worker_name = f"other-host.{uuid.uuid4().hex[:8]}"  # unique: other test runs may share this machine
     lone = subprocess.Popen(
-        [sys.executable, "-m", "monitor", "worker", "--name", "other-host.w1"],
+        [sys.executable, "-m", "monitor", "worker", "--name", worker_name],
         cwd=ROOT,
         env={**os.environ, **env},
         stdout=log,
@@ -351,9 +353,9 @@ def test_reconciler_hands_back_job_of_a_vanished_unsupervised_worker(
         os.kill(lone.pid, signal.SIGKILL)
         lone.wait()
         # its RQ scheduler process dies with it instead of living on as an orphan
-        wait_for(lambda: not processes_with_arg("other-host.w1"), 10, "no process of the killed worker left")
+        wait_for(lambda: not processes_with_arg(worker_name), 30, "no process of the killed worker left")
         assert reconcile(redis_client, Keys(prefix)) == []  # its key still lives: not yet judged dead
-        redis_client.delete("rq:worker:other-host.w1")  # what its TTL does ~90 s after the last heartbeat
+        redis_client.delete(f"rq:worker:{worker_name}")  # what its TTL does ~90 s after the last heartbeat
         assert reconcile(redis_client, Keys(prefix)) == [job_id]
     finally:
         release.set()
@@ -372,4 +374,4 @@ def test_reconciler_hands_back_job_of_a_vanished_unsupervised_worker(
     assert _job(redis_client, job_id).get_status() == JobStatus.FINISHED
     assert redis_client.xlen(f"{prefix}:alerts") == 1
     assert _started(redis_client, prefix) == 0
-    assert Worker.find_by_key("rq:worker:other-host.w1", connection=redis_client) is None
+    assert Worker.find_by_key(f"rq:worker:{worker_name}", connection=redis_client) is None
