@@ -36,22 +36,34 @@ except Exception:
 PY
 }
 
-ensure_redis() {
-  local url=${MONITOR_REDIS_URL:-redis://127.0.0.1:6379/0}
+STARTED_REDIS_PORT=""
+
+ensure_test_redis() {
+  # Tests use MONITOR_TEST_REDIS_URL (default db 14 on 127.0.0.1:6379, flushed by the tests).
+  local url=${MONITOR_TEST_REDIS_URL:-redis://127.0.0.1:6379/14}
   if redis_answers "$url"; then return 0; fi
-  if [ -n "${MONITOR_REDIS_URL:-}" ]; then
-    echo "error: Redis at MONITOR_REDIS_URL=$url is not answering" >&2; exit 2
+  if [ -n "${MONITOR_TEST_REDIS_URL:-}" ]; then
+    echo "error: Redis at MONITOR_TEST_REDIS_URL=$url is not answering" >&2; exit 2
   fi
-  if command -v redis-server >/dev/null 2>&1; then
-    mkdir -p .state/redis
-    echo "run.sh: no Redis on 127.0.0.1:6379; starting redis-server (data in .state/redis)" >&2
-    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --dir "$PWD/.state/redis" \
-      --appendonly yes --logfile "$PWD/.state/redis/redis.log"
-    for _ in $(seq 50); do redis_answers "$url" && return 0; sleep 0.1; done
+  if ! command -v redis-server >/dev/null 2>&1; then
+    echo "error: no Redis answers on 127.0.0.1:6379 and redis-server is not installed" \
+         "(install it, e.g. 'apt-get install redis-server', or set MONITOR_TEST_REDIS_URL)" >&2
+    exit 2
   fi
-  echo "error: no Redis answers on 127.0.0.1:6379 and redis-server is not installed" \
-       "(install it, e.g. 'apt-get install redis-server', or set MONITOR_REDIS_URL)" >&2
+  mkdir -p .state/test-redis
+  echo "run.sh: no Redis on 127.0.0.1:6379; starting a redis-server for the tests (stopped after them)" >&2
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --dir "$PWD/.state/test-redis" \
+    --save "" --appendonly no --logfile "$PWD/.state/test-redis/redis.log"
+  STARTED_REDIS_PORT=6379
+  for _ in $(seq 50); do redis_answers "$url" && return 0; sleep 0.1; done
+  echo "error: the redis-server started for the tests does not answer (see .state/test-redis/redis.log)" >&2
   exit 2
+}
+
+stop_test_redis() {
+  if [ -n "$STARTED_REDIS_PORT" ]; then
+    "$VENV/bin/python" -c 'import redis; redis.Redis(port=6379).shutdown(nosave=True)' 2>/dev/null || true
+  fi
 }
 
 cmd=${1:-}
@@ -64,8 +76,9 @@ case "$cmd" in
     setup
     exec "$VENV/bin/monitor" demo "$@" ;;
   test)
-    setup; ensure_redis
-    exec "$VENV/bin/python" -m pytest "$@" ;;
+    setup; ensure_test_redis
+    trap stop_test_redis EXIT
+    "$VENV/bin/python" -m pytest "$@" ;;
   check)
     setup
     "$VENV/bin/ruff" check monitor workers tests bench scripts

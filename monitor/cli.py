@@ -20,7 +20,12 @@ from monitor.errors import ConfigError, DocumentError
 from monitor.logs import configure_logging
 from monitor.settings import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+HELP = (
+    "Multilingual news monitoring: poll feeds, extract and classify articles, alert once per story.\n\n"
+    "Data goes to stdout (--json: JSON Lines), logs to stderr. Exit codes: 0 success, "
+    "1 some inputs failed (each named in a one-line error), 2 bad settings or config."
+)
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=HELP)
 log = structlog.get_logger("monitor.cli")
 
 EXIT_FAILED_INPUTS = 1
@@ -79,7 +84,8 @@ def replay(
     wait: Annotated[bool, typer.Option(help="Without --inline: wait for the jobs and print their results.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait with --wait.")] = 300.0,
 ) -> None:
-    """Push fixture documents through the pipeline (in-process with --inline, else as RQ jobs)."""
+    """Run documents (plain text or HTML files, or folders of them) through the whole pipeline:
+    in this process with --inline, else as RQ jobs for the workers."""
     from monitor.extract import read_document
 
     settings, config = setup()

@@ -24,7 +24,11 @@ from monitor.fetch import Fetcher, FetchPolicy, FetchResult
 from monitor.logs import configure_logging
 from monitor.settings import Settings
 
-feeds_app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+feeds_app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Feeds: check one URL, list the configured feeds with their state, import/export OPML, reset one.",
+)
 
 _EXIT_FAILED = 1
 _EXIT_CONFIG = 2

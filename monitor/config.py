@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
+import structlog
 import yaml
 from pydantic import (
     AfterValidator,
@@ -311,6 +312,11 @@ class Config:
             raise ConfigError(f"{topics_path}: missing (topic rules are required)")
         topics = load_yaml_model(topics_path, TopicsFile)
         alerts = load_yaml_model(alerts_path, AlertsFile) if alerts_path.exists() else AlertsFile()
+        if not alerts.rules:
+            structlog.get_logger(__name__).warning(
+                "no_alert_rules", path=str(alerts_path), exists=alerts_path.exists(),
+                hint="items are classified and stored, but no alert will fire",
+            )
         for i, rule in enumerate(alerts.rules):
             for topic in (*rule.topics, *rule.exclude_topics):
                 if topic not in topics.topics:
