@@ -174,10 +174,12 @@ def import_opml(
 
     settings, _ = setup()
     try:
-        added = merge_into(settings.config_dir / "feeds.yaml", read_opml(path))
+        added, skipped = merge_into(settings.config_dir / "feeds.yaml", read_opml(path))
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_CONFIG) from exc
+    for line in skipped:
+        typer.echo(f"warning: {path}: skipped outline {line}", err=True)
     for feed in added:
         typer.echo(f"added {feed.id}: {feed.url}" + (f" [{', '.join(feed.tags)}]" if feed.tags else ""))
     typer.echo(f"{len(added)} feed(s) added to {settings.config_dir / 'feeds.yaml'}", err=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
+from pydantic import ValidationError
 
 from monitor.config import FeedConfig, FeedsFile, load_yaml_model
 from monitor.errors import ConfigError
@@ -80,11 +81,15 @@ def feed_id_for(title: str | None, url: str, taken: set[str]) -> str:
     return candidate
 
 
-def merge_into(feeds_path: Path, opml_feeds: list[OpmlFeed]) -> list[FeedConfig]:
+def merge_into(feeds_path: Path, opml_feeds: list[OpmlFeed]) -> tuple[list[FeedConfig], list[str]]:
     """Add the OPML feeds whose URL is not yet in ``feeds_path``; existing entries stay as written.
 
     New entries are appended to the file's text (its comments and layout are kept), then the
-    whole file is validated. Returns the feeds added.
+    whole file is validated. An outline that cannot be a feed (a ``javascript:`` or ``file:``
+    URL...) is skipped, not fatal: one bad outline must not stop an import of hundreds.
+
+    Returns:
+        (the feeds added, one line per outline skipped naming its title, URL and reason).
 
     Raises:
         ConfigError: the existing file or the result is invalid (names the file and line).
@@ -93,6 +98,7 @@ def merge_into(feeds_path: Path, opml_feeds: list[OpmlFeed]) -> list[FeedConfig]
     urls = {f.url for f in current}
     taken = {f.id for f in current}
     added: list[FeedConfig] = []
+    skipped: list[str] = []
     for item in opml_feeds:
         if item.url in urls:
             continue
@@ -100,15 +106,17 @@ def merge_into(feeds_path: Path, opml_feeds: list[OpmlFeed]) -> list[FeedConfig]
             feed = FeedConfig.model_validate({
                 "id": feed_id_for(item.title, item.url, taken), "url": item.url, "title": item.title,
                 "tags": tuple(item.tags), "language": item.language or None})
-        except ValueError as exc:
-            raise ConfigError(f"OPML feed {item.url!r}: {exc}") from exc
+        except ValidationError as exc:
+            reasons = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+            skipped.append(f"{item.title or '(untitled)'} <{item.url}>: {reasons}")
+            continue
         urls.add(feed.url)
         taken.add(feed.id)
         added.append(feed)
     if added:
         _write(feeds_path, current, added)
         load_yaml_model(feeds_path, FeedsFile)
-    return added
+    return added, skipped
 
 
 def _entry(feed: FeedConfig) -> dict[str, object]:

@@ -119,3 +119,23 @@ def test_import_of_a_non_opml_file_names_it(env: dict[str, str], tmp_path: Path)
     proc = run_monitor("feeds", "import", str(bad), env=env2)
     assert proc.returncode == 2
     assert f"error: {bad}: not an OPML file" in proc.stderr
+
+
+def test_import_skips_an_outline_that_cannot_be_a_feed_and_keeps_the_rest(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A javascript: outline is skipped with a warning naming it; the other feeds are imported."""
+    env2, feeds_yaml = _env(env, tmp_path, [])
+    opml = tmp_path / "mixed.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head/><body>'
+        '<outline type="rss" text="Trap" xmlUrl="javascript:alert(1)"/>'
+        '<outline type="rss" text="Good Wire" xmlUrl="https://good.example.org/rss"/>'
+        "</body></opml>",
+        encoding="utf-8",
+    )
+    proc = run_monitor("feeds", "import", str(opml), env=env2)
+    assert proc.returncode == 0, proc.stderr
+    [warning] = [ln for ln in proc.stderr.splitlines() if ln.startswith("warning:")]
+    assert "skipped outline Trap <javascript:alert(1)>: must be an http:// or https:// URL" in warning
+    assert [f.url for f in load_yaml_model(feeds_yaml, FeedsFile).feeds] == ["https://good.example.org/rss"]
