@@ -47,7 +47,7 @@ def _states(deliveries: dict[str, str]) -> str:
 
 @alerts_app.command("list")
 def list_alerts(
-    limit: Annotated[int, typer.Option(help="How many recent alerts.")] = 20,
+    limit: Annotated[int, typer.Option(help="How many recent alerts.", min=1)] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per alert on stdout.")] = False,
 ) -> None:
     """Recent alerts, newest first, with the delivery state of each channel."""

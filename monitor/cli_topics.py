@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any, Literal, TextIO
 
 import typer
 
@@ -104,7 +104,9 @@ def eval_command(
         list[Path], typer.Argument(help="Labelled JSON Lines files (see tests/data/GUIDELINE.md).")
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
-    split: Annotated[str | None, typer.Option(help="Only items of this split: dev or heldout.")] = None,
+    split: Annotated[
+        Literal["dev", "heldout"] | None, typer.Option(help="Only items of this split: dev or heldout.")
+    ] = None,
     corpus: Annotated[
         Path, typer.Option(help="Shared corpus folder for corpus-referenced labels.")
     ] = DEFAULT_CORPUS,
