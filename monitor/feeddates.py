@@ -60,6 +60,9 @@ _WEEKDAYS = frozenset(
 _DIGITS = str.maketrans({**{chr(0x0660 + d): str(d) for d in range(10)},
                          **{chr(0x06F0 + d): str(d) for d in range(10)}, "،": ","})
 _LEADING_WEEKDAY = re.compile(r"^\s*([^\W\d_]+)\.?\s*,\s*")
+#: A full weekday name directly before the day number, without the comma ("dimanche 29 novembre").
+#: Only full names: "Mar 12" is March in English, not mardi.
+_LEADING_FULL_WEEKDAY = re.compile(r"^\s*([^\W\d_]{5,}|ال[^\W\d_]+)\s+(?=\d)")
 _WORD = re.compile(r"[^\W\d_]+")
 _RFC822 = re.compile(
     r"^(?P<day>\d{1,2})\s+(?P<mon>[A-Z][a-z]{2})\.?,?\s+(?P<year>\d{4}|\d{2})"
@@ -115,7 +118,7 @@ def _normalize(raw: str) -> str:
     text = " ".join(raw.translate(_DIGITS).split())
     for phrase, abbr in _MONTH_PHRASES.items():
         text = text.replace(phrase, abbr)
-    m = _LEADING_WEEKDAY.match(text)
+    m = _LEADING_WEEKDAY.match(text) or _LEADING_FULL_WEEKDAY.match(text)
     if m and m.group(1).lower() in _WEEKDAYS:
         text = text[m.end():]
     text = _WORD.sub(lambda w: _MONTH_WORDS.get(w.group(0).lower(), w.group(0)), text)
