@@ -17,7 +17,6 @@ Steps for one page:
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -138,8 +137,10 @@ class HtmlExtractor:
 
     def _run(self, tree: lxml_html.HtmlElement, name: str, kwargs: dict[str, bool], source: str,
              url: str | None) -> _Body:
+        # No copy here: bare_extraction copies a tree it is given (trafilatura.core, "if tree is
+        # filecontent: tree = copy(tree)"), so ``tree`` stays intact for the next strategy.
         meta: Any = trafilatura.bare_extraction(
-            copy.deepcopy(tree), url=url, with_metadata=True,
+            tree, url=url, with_metadata=True,
             favor_precision=kwargs.get("favor_precision", False),
             favor_recall=kwargs.get("favor_recall", False),
         )
