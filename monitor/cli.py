@@ -180,6 +180,10 @@ def worker(
         raise typer.Exit(EXIT_CONFIG) from exc
     if set(wanted) - {"polls"}:  # a polls-only worker needs no article pipeline
         context.init(settings, config)
+    if "entries" in wanted:
+        from monitor.extract_html import warm_up as warm_up_extraction
+
+        warm_up_extraction()  # dateparser's per-locale regexes and justext stop lists, before RQ forks
     if "polls" in wanted:
         from workers.polls import warm_up
 
