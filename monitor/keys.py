@@ -56,6 +56,10 @@ class Keys:
     def lsh_band(self, band: int, band_hash: str) -> str:
         return self._k("lsh", str(band), band_hash)
 
+    def lsh_bucket(self, generation: int, band: int, bucket: str) -> str:
+        """HASH of one LSH band's buckets for one time generation (field: rest of the band hash)."""
+        return self._k("lsh", str(generation), str(band), bucket)
+
     def minhash(self, item_id: str) -> str:
         return self._k("minhash", item_id)
 
