@@ -44,7 +44,7 @@ band's hash picks a **bucket** HASH by its first :data:`BUCKET_HEX` hex digits, 
 periods of ``ceil(ttl / GENERATIONS)`` s; an item goes into the current generation's keys,
 which expire whole (``EXPIREAT``) one ``ttl`` after their period ends, so no entry disappears
 before its item's retention, and a check looks up the ``GENERATIONS + 1`` generations that can
-still hold a live entry. An entry may outlive its item by up to one period (ttl / 4); it is then
+still hold a live entry. An entry may outlive its item by up to one period (ttl / 2); it is then
 inert, because a candidate counts only through its ``minhash:<item>`` signature key, which
 expires exactly ``ttl`` after the claim, like the URL and text keys. Signatures are stored as
 4 raw bytes per value. Signatures and band keys written before this layout (hex, one SET per
@@ -77,8 +77,10 @@ BANDS = 32
 ROWS = 4
 #: Upper bound on band candidates verified per document (bounds the script's run time).
 MAX_CANDIDATES = 200
-#: Retention is cut into this many generations of LSH bucket keys (see :class:`Deduplicator`).
-GENERATIONS = 4
+#: Retention is cut into this many generations of LSH bucket keys (module docstring): a check
+#: reads GENERATIONS + 1 of them per band (each generation ~0.05 ms of script time), and an
+#: entry outlives its item by at most ttl / GENERATIONS (on average half that).
+GENERATIONS = 2
 #: Hex digits of a band hash that pick its bucket key (16^3 = 4,096 bucket HASHes per band and
 #: generation); the next :data:`FIELD_HEX` digits are the field inside it.
 BUCKET_HEX = 3
@@ -88,11 +90,13 @@ FIELD_HEX = 12
 MAX_IDS_PER_FIELD = 4
 _SEED = 1
 
-# KEYS: n_url url keys, the text key, then per band GENERATIONS + 1 bucket keys (current first).
+# KEYS: n_url url keys, then the text key. Like the minhash keys, the bucket keys are built here
+# from their prefix (Keys.lsh_bucket: "<lsh prefix><generation>:<band>:<bucket>"): passing 160
+# key names cost more client time than the whole script.
 # ARGV: 1 new id (hex), 2 ttl seconds, 3 n_url, 4 signature (4 bytes per value, "" = no near
 #       level), 5 equal values needed, 6 minhash key prefix, 7 max candidates, 8 new id (16 raw
 #       bytes), 9 generations looked up per band, 10 EXPIREAT (unix s) of the current generation,
-#       11.. the field (band hash after the bucket prefix) of each band.
+#       11 lsh key prefix, 12 current generation, 13 bucket hex digits, 14.. band hashes.
 # Stored values: seen url/text -> "item_id story_id"; minhash -> "story_id signature";
 # bucket field -> up to MAX_IDS_PER_FIELD raw 16-byte item ids, newest first.
 # Returns {kind, "item_id story_id", "duplicate_of equal_values"}.
@@ -113,17 +117,21 @@ if by_text then
 end
 local sig, need, mh_prefix, maxc = ARGV[4], tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
 local new_raw, ngen, expire_at = ARGV[8], tonumber(ARGV[9]), ARGV[10]
+local lsh_prefix, gen, cut = ARGV[11], tonumber(ARGV[12]), tonumber(ARGV[13])
 local nperm = #sig / 4
-local nbands = (#KEYS - n_url - 1) / ngen
+local nbands = #ARGV - 13
+local function bucket_key(g, b)
+  return lsh_prefix .. (gen - g) .. ':' .. (b - 1) .. ':' .. string.sub(ARGV[13 + b], 1, cut)
+end
 local best_id, best_story, best_same = '', '', -1
 local seen, checked, current = {}, 0, {}
 local function hex(raw)
   return (string.gsub(raw, '.', function(c) return string.format('%02x', string.byte(c)) end))
 end
 for b = 1, nbands do
-  local field = ARGV[10 + b]
+  local field = string.sub(ARGV[13 + b], cut + 1)
   for g = 1, ngen do
-    local ids = redis.call('HGET', KEYS[n_url + 1 + (b - 1) * ngen + g], field)
+    local ids = redis.call('HGET', bucket_key(g - 1, b), field)
     if g == 1 then current[b] = ids or '' end
     if ids then
       for off = 1, #ids, 16 do
@@ -154,8 +162,8 @@ redis.call('SET', text_key, value, 'EX', ttl)
 if nperm > 0 then
   redis.call('SET', mh_prefix .. new_id, story .. ' ' .. sig, 'EX', ttl)
   for b = 1, nbands do
-    local key = KEYS[n_url + 2 + (b - 1) * ngen]
-    redis.call('HSET', key, ARGV[10 + b], string.sub(new_raw .. current[b], 1, MAX_BYTES))
+    local key = bucket_key(0, b)
+    redis.call('HSET', key, string.sub(ARGV[13 + b], cut + 1), string.sub(new_raw .. current[b], 1, MAX_BYTES))
     redis.call('EXPIREAT', key, expire_at)
   end
 end
@@ -269,19 +277,16 @@ class Deduplicator:
                       for i in range(BANDS))
         return Signature(raw, bands)
 
-    def bucket_keys(self, bands: tuple[str, ...], now: float) -> tuple[list[str], list[str], int]:
-        """Bucket keys, fields and expiry of ``bands`` at time ``now`` (unix seconds).
+    def generation(self, now: float) -> tuple[int, int]:
+        """The LSH bucket generation at ``now`` (unix seconds) and when its keys expire.
 
         Returns:
-            (keys: per band :data:`GENERATIONS` + 1 keys, the current generation first;
-            fields: one per band; expire_at: unix seconds at which the current generation's
-            keys expire, ``(generation + 1) * period + ttl``).
+            (generation = ``now // period``, expire_at = ``(generation + 1) * period + ttl``
+            unix seconds), period = ``ceil(ttl / GENERATIONS)`` seconds (at least 1).
         """
         period = max(1, math.ceil(self._ttl / GENERATIONS))
         gen = int(now) // period
-        keys = [self._keys.lsh_bucket(gen - g, i, h[:BUCKET_HEX])
-                for i, h in enumerate(bands) for g in range(GENERATIONS + 1)]
-        return keys, [h[BUCKET_HEX:] for h in bands], (gen + 1) * period + self._ttl
+        return gen, (gen + 1) * period + self._ttl
 
     def known_url(self, urls: Iterable[str | None]) -> tuple[str, str] | None:
         """(item id, story id) of the item already known under one of ``urls``, else None.
@@ -314,11 +319,12 @@ class Deduplicator:
         new_id = uuid.uuid4().hex
         url_keys = self._url_keys([canonical_url, *other_urls])
         sig = self.signature(text)
-        band_keys, fields, expire_at = self.bucket_keys(sig.bands, time.time())
-        keys = [*url_keys, self._keys.seen_text(text_fingerprint(text)), *band_keys]
+        gen, expire_at = self.generation(time.time())
+        keys = [*url_keys, self._keys.seen_text(text_fingerprint(text))]
         args: list[str | bytes | int] = [new_id, self._ttl, len(url_keys), sig.values, self._need,
                                          self._keys.minhash(""), MAX_CANDIDATES, bytes.fromhex(new_id),
-                                         GENERATIONS + 1, expire_at, *fields]
+                                         GENERATIONS + 1, expire_at, self._keys.lsh_bucket_prefix(), gen,
+                                         BUCKET_HEX, *sig.bands]
         kind, value, extra = (_text(v) for v in self._claim(keys=keys, args=args))
         earlier_id, story_id = value.split(" ", 1)
         if kind == "new":
