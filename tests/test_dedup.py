@@ -5,10 +5,22 @@ from __future__ import annotations
 import time
 import uuid
 
+import numpy as np
 import pytest
 import redis
+from datasketch import MinHash
 
-from monitor.dedup import BANDS, GENERATIONS, MAX_IDS_PER_FIELD, Deduplicator, canonical_url, shingles, url_key
+from monitor.dedup import (
+    BANDS,
+    GENERATIONS,
+    MAX_IDS_PER_FIELD,
+    NUM_PERM,
+    Deduplicator,
+    canonical_url,
+    shingle_hashes,
+    shingles,
+    url_key,
+)
 from monitor.extract_html import HtmlExtractor
 from monitor.keys import Keys
 from monitor.model import Document
@@ -201,3 +213,21 @@ def test_a_bucket_field_keeps_the_newest_ids_only(redis_client: redis.Redis) -> 
     ids = [dedup.check(text + "\n" + "x" * (n + 1), f"https://s{n}.example.com/a").item_id for n in range(6)]
     values = {v for k in _lsh_keys(redis_client, keys) for v in redis_client.hvals(k)}
     assert values == {b"".join(bytes.fromhex(i) for i in reversed(ids[-MAX_IDS_PER_FIELD:]))}
+
+
+def test_shingle_hashes_hash_the_same_shingles_one_value_each() -> None:
+    """One distinct 32-bit hash per distinct shingle of shingles(), none for short paragraphs."""
+    text = "\n".join([*EN.paragraphs, "Too short here", EN.paragraphs[0]])
+    hashes = shingle_hashes(text)
+    assert hashes.dtype == np.uint32
+    assert len(set(hashes.tolist())) == len(shingles(text)) > 100
+    assert shingle_hashes("Too short here").size == 0
+
+
+def test_signature_equals_datasketch_affine32_minhash_of_the_shingle_hashes(dedup: Deduplicator) -> None:
+    """The vectorised signature is datasketch's MinHash (affine32, seed 1, 128 permutations) value for value."""
+    text = "\n".join(FR.paragraphs)
+    reference = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32", hashfunc=int)
+    reference.update_batch(shingle_hashes(text).tolist())
+    assert dedup.signature(text).values == reference.hashvalues.astype(">u4").tobytes()
+    assert len(dedup.signature(text).bands) == BANDS
