@@ -56,6 +56,18 @@ class Keys:
     def lsh_band(self, band: int, band_hash: str) -> str:
         return self._k("lsh", str(band), band_hash)
 
+    def lsh_bucket(self, generation: int, band: int, bucket: str) -> str:
+        """HASH of one LSH band's buckets for one time generation (field: rest of the band hash).
+
+        Always ``lsh_bucket_prefix() + f"{generation}:{band}:{bucket}"`` (the dedup Lua script
+        builds the names from the prefix).
+        """
+        return self._k("lsh", str(generation), str(band), bucket)
+
+    def lsh_bucket_prefix(self) -> str:
+        """The common prefix of every :meth:`lsh_bucket` key."""
+        return self._k("lsh", "")
+
     def minhash(self, item_id: str) -> str:
         return self._k("minhash", item_id)
 

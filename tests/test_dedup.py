@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
+import numpy as np
 import pytest
 import redis
+from datasketch import MinHash
 
-from monitor.dedup import Deduplicator, canonical_url, shingles, url_key
+from monitor.dedup import (
+    BANDS,
+    GENERATIONS,
+    MAX_IDS_PER_FIELD,
+    NUM_PERM,
+    Deduplicator,
+    canonical_url,
+    shingle_hashes,
+    shingles,
+    url_key,
+)
 from monitor.extract_html import HtmlExtractor
 from monitor.keys import Keys
 from monitor.model import Document
@@ -152,3 +165,69 @@ def test_known_url_finds_an_item_before_any_fetch(dedup: Deduplicator) -> None:
     found = dedup.known_url(["https://news.example.com/harbour?utm_medium=rss"])
     assert found == (first.item_id, first.story_id)
     assert dedup.known_url(["https://news.example.com/other"]) is None
+
+
+def _lsh_keys(client: redis.Redis, keys: Keys) -> list[bytes]:
+    return sorted(client.scan_iter(match=f"{keys.prefix}:lsh:*"))
+
+
+def test_an_item_indexes_its_bands_in_bucket_hashes_that_expire_after_the_retention(
+    redis_client: redis.Redis,
+) -> None:
+    """One new item: one field in each of 32 band bucket HASHes, expiring within retention + ttl / GENERATIONS."""
+    keys = Keys(f"t{uuid.uuid4().hex[:8]}")
+    dedup = Deduplicator(redis_client, keys, ttl_seconds=4000)
+    result = dedup.check("\n".join(EN.paragraphs), "https://one.example.com/layout")
+    found = _lsh_keys(redis_client, keys)
+    assert len(found) == BANDS
+    assert {redis_client.type(k) for k in found} == {b"hash"}
+    assert [redis_client.hlen(k) for k in found] == [1] * BANDS
+    assert {v for k in found for v in redis_client.hvals(k)} == {bytes.fromhex(result.item_id)}
+    assert all(4000 <= redis_client.ttl(k) <= 4000 + 4000 // GENERATIONS for k in found)
+    assert 0 < redis_client.ttl(keys.minhash(result.item_id)) <= 4000
+
+
+def test_a_near_duplicate_is_found_in_an_earlier_generation(redis_client: redis.Redis) -> None:
+    """An item indexed GENERATIONS periods ago (bucket keys renamed to that generation) is still found."""
+    keys = Keys(f"t{uuid.uuid4().hex[:8]}")
+    dedup = Deduplicator(redis_client, keys, ttl_seconds=4000)
+    first = dedup.check("\n".join(EN.paragraphs), "https://one.example.com/gen")
+    period = 4000 // GENERATIONS
+    now = time.time()
+    gen = int(now) // period
+    for key in _lsh_keys(redis_client, keys):
+        parts = key.decode().split(":")
+        assert int(parts[2]) == gen
+        parts[2] = str(gen - GENERATIONS)
+        redis_client.rename(key, ":".join(parts))
+    paras = EN.paragraphs
+    moved = dedup.check("\n".join(paras[3:] + paras[:3]), "https://two.example.com/gen")
+    assert (moved.kind, moved.story_id, moved.duplicate_of) == ("near", first.story_id, first.item_id)
+
+
+def test_a_bucket_field_keeps_the_newest_ids_only(redis_client: redis.Redis) -> None:
+    """Six near-identical items sharing every band: each bucket field holds the newest MAX_IDS_PER_FIELD ids."""
+    keys = Keys(f"t{uuid.uuid4().hex[:8]}")
+    dedup = Deduplicator(redis_client, keys, ttl_seconds=4000)
+    text = "\n".join(EN.paragraphs)
+    ids = [dedup.check(text + "\n" + "x" * (n + 1), f"https://s{n}.example.com/a").item_id for n in range(6)]
+    values = {v for k in _lsh_keys(redis_client, keys) for v in redis_client.hvals(k)}
+    assert values == {b"".join(bytes.fromhex(i) for i in reversed(ids[-MAX_IDS_PER_FIELD:]))}
+
+
+def test_shingle_hashes_hash_the_same_shingles_one_value_each() -> None:
+    """One distinct 32-bit hash per distinct shingle of shingles(), none for short paragraphs."""
+    text = "\n".join([*EN.paragraphs, "Too short here", EN.paragraphs[0]])
+    hashes = shingle_hashes(text)
+    assert hashes.dtype == np.uint32
+    assert len(set(hashes.tolist())) == len(shingles(text)) > 100
+    assert shingle_hashes("Too short here").size == 0
+
+
+def test_signature_equals_datasketch_affine32_minhash_of_the_shingle_hashes(dedup: Deduplicator) -> None:
+    """The vectorised signature is datasketch's MinHash (affine32, seed 1, 128 permutations) value for value."""
+    text = "\n".join(FR.paragraphs)
+    reference = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32", hashfunc=int)
+    reference.update_batch(shingle_hashes(text).tolist())
+    assert dedup.signature(text).values == reference.hashvalues.astype(">u4").tobytes()
+    assert len(dedup.signature(text).bands) == BANDS
