@@ -53,9 +53,6 @@ class Keys:
     def story_outlets(self, story_id: str) -> str:
         return self._k("story", story_id, "outlets")
 
-    def lsh_band(self, band: int, band_hash: str) -> str:
-        return self._k("lsh", str(band), band_hash)
-
     def lsh_bucket(self, generation: int, band: int, bucket: str) -> str:
         """HASH of one LSH band's buckets for one time generation (field: rest of the band hash).
 
