@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from benchkit import CONFIG_DIR, ROOT, Ctx, median, pct, vocabulary
+from benchkit import CONFIG_DIR, ROOT, Ctx, median, pct, stop_process, vocabulary
 
 INTERVAL = 10
 PREFIX = "bench"
@@ -172,12 +171,7 @@ def run(ctx: Ctx) -> dict[str, Any]:
         while len(site.hooks) < n and time.monotonic() < deadline:
             time.sleep(0.2)
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_process(proc, 30)
         log.close()
         site.close()
     total, after_poll = [], []

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from benchkit import CONFIG_DIR, ROOT, Ctx, load_pages, rss_bytes
+from benchkit import CONFIG_DIR, ROOT, Ctx, load_pages, rss_bytes, stop_process
 
 PREFIX = "bench"
 MB = 2**20
@@ -38,16 +37,6 @@ def _children(pid: int) -> list[int]:
     except OSError:
         return []
     return [int(p) for p in text.split()]
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def worker_rss(ctx: Ctx) -> dict[str, Any]:
@@ -102,7 +91,7 @@ def worker_rss(ctx: Ctx) -> dict[str, Any]:
             "pages_processed": len(pages),
         }
     finally:
-        _stop(proc)
+        stop_process(proc)
         log.close()
 
 
@@ -135,7 +124,7 @@ def scheduler_rss(ctx: Ctx, n_feeds: int) -> dict[str, Any]:
         return {"scheduler_rss_mb": round(rss / MB, 1), "scheduler_feeds": n_feeds,
                 "scheduler_started_logged": started, "scheduler_settle_s": round(time.monotonic() - t0, 1)}
     finally:
-        _stop(proc)
+        stop_process(proc)
         log.close()
 
 

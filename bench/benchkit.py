@@ -11,6 +11,7 @@ import os
 import platform
 import random
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -237,3 +238,14 @@ def machine() -> dict[str, object]:
         "loadavg": [round(x, 2) for x in os.getloadavg()],
         "executable": sys.executable,
     }
+
+
+def stop_process(proc: subprocess.Popen[bytes], grace: float = 20.0) -> None:
+    """SIGTERM ``proc`` (a daemon or worker the benchmark started), SIGKILL it after ``grace`` seconds."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

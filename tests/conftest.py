@@ -16,9 +16,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import redis
+
+if TYPE_CHECKING:
+    from tests.alert_support import Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -172,3 +176,13 @@ def _handle_raw(conn: socket.socket, handler: Callable[[socket.socket], None], s
         pass
     finally:
         conn.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1 recording the alert POSTs (``tests.alert_support.Receiver``)."""
+    from tests.alert_support import Receiver
+
+    rec = Receiver().start()
+    yield rec
+    rec.stop()

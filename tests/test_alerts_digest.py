@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -60,12 +59,6 @@ def story(town: str) -> Document:
     )
     return Document(source=f"tests/{town.lower()}.txt", content=text.encode())
 
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    rec = Receiver().start()
-    yield rec
-    rec.stop()
 
 
 def test_three_alerts_become_one_message_when_the_window_closes(

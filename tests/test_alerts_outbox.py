@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,12 +34,6 @@ rules:
 
 LATER = 10**6  #: seconds added to the clock to judge the grace period "long past"
 
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    rec = Receiver().start()
-    yield rec
-    rec.stop()
 
 
 def crashed_after_recording(pipeline: Pipeline) -> str:
