@@ -67,17 +67,20 @@ def inflate(topics: TopicsFile, factor: int, seed: int = 11) -> TopicsFile:
         languages = {}
         for lang, rules in topic.languages.items():
             terms = dict(rules.terms)
-            for _ in range(len(rules.terms) * (factor - 1)):
+            for _ in range((len(rules.terms) + len(rules.context)) * (factor - 1)):
                 kind = rng.random()
                 term = word(lang) + ("*" if kind < 0.2 else (" " + word(lang) if kind < 0.5 else ""))
                 terms[term] = 1.0
-            languages[lang] = LanguageRules(terms=terms, exclude=rules.exclude, against=rules.against)
+            languages[lang] = LanguageRules(
+                terms=terms, context=rules.context, exclude=rules.exclude, against=rules.against
+            )
         new_topics[name] = TopicConfig(**{**topic.model_dump(), "languages": languages})
     return TopicsFile(topics=new_topics)
 
 
 def term_count(topics: TopicsFile) -> int:
-    return sum(len(r.terms) for t in topics.topics.values() for r in t.languages.values())
+    """Positive rule terms (``terms`` and ``context``) over all topics and languages."""
+    return sum(len(r.terms) + len(r.context) for t in topics.topics.values() for r in t.languages.values())
 
 
 def measure(

@@ -23,7 +23,13 @@ How a text is scored, per topic:
    title or the lede (the first :data:`LEDE_TOKENS` body tokens). This is the labelling
    guideline's test (tests/data/GUIDELINE.md: "in the headline or the lede, or at least a
    paragraph"): one term once deep in a long body ("the barriers installed as a
-   counter-terrorism measure") does not make the item about the topic.
+   counter-terrorism measure") does not make the item about the topic. ``context`` terms
+   (institutions and actors: a foreign ministry, the EU, a security service) add to the score,
+   but a label also needs one ``terms`` match (an act or a relation: talks, a visit, an attack,
+   a claim), so a page that only names institutions is not labelled: consular news quoting the
+   foreign ministry, an election story full of EU and NATO. This is the event-versus-entity
+   distinction of event extraction, where an event mention needs a trigger and entity mentions
+   are only its arguments (ACE 2005 annotation guidelines for events, LDC, 2005).
 """
 
 from __future__ import annotations
@@ -63,6 +69,8 @@ class _Rule:
     prefix: bool
     weight: float
     exclusion: bool = False
+    #: A ``context`` term: adds to the score, but cannot make a label without a ``terms`` match.
+    context: bool = False
     #: Sort key of its matches: longer phrases first, then heavier terms, then longer terms;
     #: the serial number makes keys unique so hit tuples never compare rules.
     rank: tuple[int, float, int, int] = (0, 0.0, 0, 0)
@@ -77,10 +85,11 @@ class _Rule:
         prefix: bool,
         weight: float,
         exclusion: bool = False,
+        context: bool = False,
     ) -> _Rule:
         """A rule with its ``rank`` filled in."""
         rank = (-len(words), -weight, -len(term), next(_SERIAL))
-        return cls(topic, language, term, words, prefix, weight, exclusion, rank)
+        return cls(topic, language, term, words, prefix, weight, exclusion, context, rank)
 
 
 #: Memo entry of a token: (single-word rules, phrase rules by their second word,
@@ -178,6 +187,8 @@ class Classifier:
                 self._languages.add(lang)
                 for term, weight in rules.terms.items():
                     self._add(_compile(name, lang, term, weight, exclusion=False))
+                for term, weight in rules.context.items():
+                    self._add(_compile(name, lang, term, weight, exclusion=False, context=True))
                 for term in rules.exclude:
                     self._add(_compile(name, lang, term, 0.0, exclusion=True))
                 for term, weight in rules.against.items():
@@ -310,6 +321,7 @@ class Classifier:
         evidence: dict[str, list[Evidence]] = {name: [] for name in self._topics}
         distinct: dict[str, set[str]] = {name: set() for name in self._topics}
         up_front: set[str] = set()  # topics with a term in the title or the lede
+        core: set[str] = set()  # topics with a match of a ``terms`` entry (not only context)
         countries: dict[str, int] = defaultdict(int)
         for where, part in (("title", title), ("body", cut_related(text))):
             toks = tokens(normalize(part))
@@ -327,6 +339,8 @@ class Classifier:
                 scores[rule.topic] += rule.weight * (1.0 + math.log(count)) * factor
                 if rule.weight > 0:
                     distinct[rule.topic].add(rule.term)
+                    if not rule.context:
+                        core.add(rule.topic)
                     if where == "title" or at < LEDE_TOKENS:
                         up_front.add(rule.topic)
                 evidence[rule.topic].append(Evidence(rule.term, count, where, rule.weight))  # type: ignore[arg-type]
@@ -334,6 +348,7 @@ class Classifier:
             name
             for name, topic in self._topics.items()
             if scores[name] >= topic.threshold
+            and name in core
             and (len(distinct[name]) >= topic.min_distinct_terms or name in up_front)
         ]
         for evs in evidence.values():
@@ -375,7 +390,7 @@ def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> d
     return {rule: (n, first[rule]) for rule, n in counts.items()}
 
 
-def _compile(topic: str, language: str, term: str, weight: float, exclusion: bool) -> _Rule:
+def _compile(topic: str, language: str, term: str, weight: float, exclusion: bool, context: bool = False) -> _Rule:
     prefix = term.endswith("*")
     words = rule_words(term)
     where = f"topics.yaml: topic {topic!r}, language {language!r}"
@@ -383,7 +398,7 @@ def _compile(topic: str, language: str, term: str, weight: float, exclusion: boo
         raise ConfigError(f"{where}: term {term!r} has no words")
     if prefix and len(words[-1]) < MIN_PREFIX:
         raise ConfigError(f"{where}: prefix term {term!r} needs at least {MIN_PREFIX} letters before '*'")
-    return _Rule.make(topic, language, term, words, prefix, weight, exclusion)
+    return _Rule.make(topic, language, term, words, prefix, weight, exclusion, context)
 
 
 def load_countries(path: Path | None = None) -> dict[str, dict[str, str]]:

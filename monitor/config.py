@@ -85,13 +85,17 @@ class LanguageRules(_Strict):
     ``exclude``: phrases whose words never count as evidence (false friends).
     ``against``: term -> weight of counter-evidence (e.g. sport vocabulary); a match
     subtracts its weight from the topic score and never makes a label by itself.
+    ``context``: term -> weight of supporting evidence that is not the topic's subject by
+    itself (institutions and actors: a foreign ministry, the EU, a security service); it adds
+    to the score like a term, but a label also needs at least one ``terms`` match.
     """
 
     terms: dict[str, float] = Field(default_factory=dict)
+    context: dict[str, float] = Field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     against: dict[str, float] = Field(default_factory=dict)
 
-    @field_validator("terms", "against")
+    @field_validator("terms", "context", "against")
     @classmethod
     def _check_terms(cls, terms: dict[str, float]) -> dict[str, float]:
         for term, weight in terms.items():

@@ -59,3 +59,12 @@ def test_exclusion_without_letters_is_refused(tmp_path: Path) -> None:
     config_dir = write_topics(tmp_path, "topics:\n  t:\n    languages:\n      en:\n        exclude: ['--']\n")
     with pytest.raises(ConfigError, match=r"topics\.t\.languages\.en\.exclude: .*'--' has no letters"):
         Config.load(config_dir)
+
+
+def test_context_term_is_validated_like_a_term(tmp_path: Path) -> None:
+    """A context term with a zero weight is refused, naming the section and the term."""
+    config_dir = write_topics(
+        tmp_path, "topics:\n  t:\n    languages:\n      fr:\n        context:\n          Quai d'Orsay: 0\n"
+    )
+    with pytest.raises(ConfigError, match=r"topics\.t\.languages\.fr\.context: .*\"Quai d'Orsay\": weight must be > 0"):
+        Config.load(config_dir)
