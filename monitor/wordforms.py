@@ -16,7 +16,11 @@ Information Retrieval", 2007, but yielding every candidate instead of one stem):
   ك كم نا ي, also after the plural ات) and the feminine past-tense ت of verbs (أعلنت) and the
   accusative alif of tanween (اتصالاً هاتفياً);
   a ta marbuta that became ت before a pronoun or dual
-  (حكومتها، حكومتان) is given back as ه, and ات plurals also yield the singular in ه.
+  (حكومتها، حكومتان) is given back as ه, and ات plurals also yield the singular in ه;
+  a final hamza that sits on ya or waw before a suffix (نظرائه، سفرائها، أعضاؤه: normalized
+  نظرايه، سفرايها، اعضاوه) is given back as ء (نظراء، سفراء، اعضاء): the seat of a hamza
+  follows the vowels around it, so the final ء of broken plurals in ـاء is written ئ or ؤ once
+  a pronoun follows (the kasra or damma of the case ending), and normalization folds those seats.
 
 Latin script (English, French): accents are folded (é -> e, so "Etat" meets "État"), then
 plural and feminine endings come off: -s, -es, -ies -> -y, French -aux -> -al, -e, -enne(s)
@@ -133,6 +137,8 @@ def arabic_forms(token: str) -> tuple[str, ...]:
                 out[stem[:-1] + "ه"] = None
             if suffix.startswith("ات"):
                 out[stem + "ه"] = None
+            if stem.endswith(("اي", "او")) and len(stem) > _MIN_STEM + 1:
+                out[stem[:-1] + "ء"] = None
     return tuple(out)
 
 
