@@ -19,10 +19,14 @@ def classifier() -> Classifier:
 
 
 def small(
-    terms: dict[str, float], exclude: tuple[str, ...] = (), lang: str = "en", **topic: float
+    terms: dict[str, float],
+    exclude: tuple[str, ...] = (),
+    lang: str = "en",
+    context: dict[str, float] | None = None,
+    **topic: float,
 ) -> Classifier:
     """A one-topic classifier ("t", threshold 1) with the given rules."""
-    rules = LanguageRules(terms=terms, exclude=exclude)
+    rules = LanguageRules(terms=terms, exclude=exclude, context=context or {})
     config = TopicConfig(threshold=topic.get("threshold", 1.0), min_distinct_terms=1, languages={lang: rules})
     return Classifier(TopicsFile(topics={"t": config}))
 
@@ -331,3 +335,129 @@ def test_alert_reason_lists_a_term_once_with_title_and_body_counts_added() -> No
     )
     expected = "rule ct: counter-terrorism 12.0 (counter-terrorism ×3, cell* ×1)"
     assert reason_for(AlertRule(name="ct"), item) == expected
+
+
+def test_context_terms_score_but_need_a_term_to_label() -> None:
+    """A context match adds its weight to the score, but only a ``terms`` match makes the label."""
+    clf = small({"talks": 1}, context={"foreign ministry": 3})
+    alone = clf.classify("", "The foreign ministry said so.", "en")
+    assert alone.topics["t"] == 3.0 and alone.labels == []
+    assert [(e.term, e.weight) for e in alone.evidence["t"]] == [("foreign ministry", 3.0)]
+    assert clf.classify("", "The foreign ministry said talks would resume.", "en").labels == ["t"]
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "lang"),
+    [
+        (
+            "Foreign ministry says two nationals died in avalanche",
+            "The foreign ministry said two of its nationals were killed in the Alps; consular staff "
+            "are supporting the families and the embassy is in contact with local rescuers.",
+            "en",
+        ),
+        (
+            "Séisme : le Quai d'Orsay confirme la mort d'un Français",
+            "Le ministère des Affaires étrangères a confirmé la mort d'un ressortissant ; le centre de "
+            "crise du Quai d'Orsay est en contact avec sa famille et l'ambassade organise les rapatriements.",
+            "fr",
+        ),
+        (
+            "الخارجية: وفاة مواطن في زلزال وسفارتنا تتابع",
+            "أعلنت وزارة الخارجية وفاة مواطن في الزلزال، وأوضحت أن السفارة تتابع إجراءات إعادة الجثمان "
+            "وتتواصل مع الجالية للاطمئنان على رعايا البلاد.",
+            "ar",
+        ),
+    ],
+)
+def test_consular_news_quoting_the_foreign_ministry_is_not_diplomacy(
+    classifier: Classifier, title: str, text: str, lang: str
+) -> None:
+    """A ministry, an embassy and a consulate named in disaster news are context only: no label."""
+    assert classifier.classify(title, text, lang).labels == []
+
+
+def test_the_same_ministry_summoning_an_ambassador_is_diplomacy(classifier: Classifier) -> None:
+    """With an act (summoned, rappelé, استدعاء) the same institutions make a diplomacy item."""
+    en = classifier.classify(
+        "Foreign ministry summons ambassador over border incident",
+        "The foreign ministry summoned the ambassador on Monday and handed him a protest note.",
+        "en",
+    )
+    fr = classifier.classify(
+        "Paris rappelle son ambassadeur",
+        "Le Quai d'Orsay a annoncé que l'ambassadeur rappelé à Paris rentrerait après la crise.",
+        "fr",
+    )
+    ar = classifier.classify(
+        "الخارجية تستدعي سفير دولة مجاورة",
+        "قررت وزارة الخارجية استدعاء السفير وتسليمه مذكرة احتجاج على تصريحات مسؤولين في بلاده.",
+        "ar",
+    )
+    assert (en.labels, fr.labels, ar.labels) == (["diplomacy"], ["diplomacy"], ["diplomacy"])
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "lang"),
+    [
+        (
+            "Gunman opens fire in shopping centre car park",
+            "A gunman shot two men in a car park on Friday; police said the attacker knew the victims "
+            "and that the assailant fled before a manhunt began.",
+            "en",
+        ),
+        (
+            "Des hommes armés braquent un fourgon blindé",
+            "Des hommes armés ont attaqué un fourgon de transport de fonds ; les assaillants ont pris "
+            "un convoyeur en otage avant de le relâcher.",
+            "fr",
+        ),
+        (
+            "مسلحون يختطفون تاجرا ويطالبون بفدية",
+            "اختطف مسلحون تاجرا في المدينة وطالبوا أسرته بفدية، وقالت الشرطة إن المسلحين ينتمون إلى عصابة.",
+            "ar",
+        ),
+    ],
+)
+def test_attack_methods_without_a_militant_marker_are_crime(
+    classifier: Classifier, title: str, text: str, lang: str
+) -> None:
+    """Gunmen, a hostage and a kidnapping with no terror, militant or group term are not counter-terrorism."""
+    assert classifier.classify(title, text, lang).labels == []
+
+
+def test_the_same_gunmen_with_a_claim_are_counter_terrorism(classifier: Classifier) -> None:
+    """Add a claim by a jihadist group and the gunmen's attack is counter-terrorism."""
+    result = classifier.classify(
+        "Gunmen storm hotel, jihadist group claims attack",
+        "Gunmen stormed a hotel on Friday; a jihadist group claimed responsibility for the assault.",
+        "en",
+    )
+    assert result.labels == ["counter-terrorism"]
+
+
+def test_a_court_that_condemns_is_not_diplomacy(classifier: Classifier) -> None:
+    """'condemned to', 'condamné à' and أدانت المحكمة never count as a government's condemnation."""
+    en = classifier.classify("", "He was condemned to life in prison.", "en")
+    fr = classifier.classify("", "Il a été condamné à huit ans de prison.", "fr")
+    ar = classifier.classify("", "أدانت المحكمة المتهم بالاختلاس", "ar")
+    positive = [e.term for r in (en, fr, ar) for e in r.evidence.get("diplomacy", []) if e.weight > 0]
+    assert positive == []
+    assert "condemn*" in terms_of(classifier.classify("", "Egypt condemns the strike.", "en"), "diplomacy")
+    assert "condamne" in terms_of(classifier.classify("", "Paris condamne la frappe.", "fr"), "diplomacy")
+    assert "أدان" in terms_of(classifier.classify("", "أدانت مصر الهجوم", "ar"), "diplomacy")
+
+
+def test_consul_terms_do_not_match_consultations(classifier: Classifier) -> None:
+    """Parliamentary 'consultations' and a 'consultant' are not consular vocabulary."""
+    result = classifier.classify(
+        "", "Les consultations parlementaires ont repris; a consultant advised the consulate.", "fr"
+    )
+    assert terms_of(result, "diplomacy") == {"consulat*"}
+
+
+def test_arabic_broken_plural_with_hamza_matches_before_a_pronoun() -> None:
+    """نظرائه and سفرائها (hamza written on ya before a pronoun) match نظراء and سفراء."""
+    clf = small({"نظراء": 1, "سفراء": 1}, lang="ar")
+    result = clf.classify("", "التقى الوزير نظراءه ثم اجتمع مع نظرائه العرب وسفرائها", "ar")
+    counts = {e.term: e.count for e in result.evidence["t"]}
+    assert counts == {"نظراء": 2, "سفراء": 1}

@@ -79,7 +79,6 @@ def test_seed_kind_and_economy_article_examples(classifier: Classifier) -> None:
 
 # Measured below target on the real corpus labels (F1 / precision), see the report in README.
 _CORPUS_GAPS = {
-    ("counter-terrorism", "all", "precision"),
     ("diplomacy", "all", "f1"),
     ("diplomacy", "all", "precision"),
 }
@@ -104,7 +103,7 @@ def test_corpus_labels_meet_targets(corpus_report: Report, topic: str, slice_: s
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize(("topic", "floor"), [("counter-terrorism", 0.85), ("diplomacy", 0.73)])
+@pytest.mark.parametrize(("topic", "floor"), [("counter-terrorism", 0.90), ("diplomacy", 0.76)])
 def test_corpus_labels_do_not_regress(corpus_report: Report, topic: str, floor: float) -> None:
     """Overall F1 on the real corpus items stays at least at the level measured when the rules were tuned."""
     assert corpus_report.to_json()["topics"][topic]["all"]["f1"] >= floor
