@@ -150,6 +150,6 @@ class MonitorWorker(Worker):
         except Exception as exc:  # the worker loop must survive a failed clean-up
             log.warning("delivery_maintenance_failed", error=str(exc))
             return
-        if report.requeued or report.failed or report.digests:
+        if report.requeued or report.failed or report.digests or report.digest_batches:
             log.warning("delivery_maintenance", requeued=len(report.requeued), failed=len(report.failed),
-                        digests=len(report.digests))
+                        digests=len(report.digests), digest_batches=len(report.digest_batches))
