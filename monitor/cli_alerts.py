@@ -16,7 +16,7 @@ import typer
 from monitor.cli import EXIT_CONFIG, EXIT_FAILED_INPUTS, connect_or_exit, setup
 
 alerts_app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="Recorded alerts and their delivery."
+    add_completion=False, no_args_is_help=True, help="Recorded alerts and their delivery.", rich_markup_mode=None
 )
 
 
