@@ -147,8 +147,17 @@ class DigestStore:
                 self._keys.digest_batch(batch_id),
                 self._keys.digests_due(),
             ],
-            args=[int(now), period_seconds, 1 if force else 0, batch_id, job_id, rule, channel,
-                  now if due_at is None else due_at, self._ttl],
+            args=[
+                int(now),
+                period_seconds,
+                1 if force else 0,
+                batch_id,
+                job_id,
+                rule,
+                channel,
+                now if due_at is None else due_at,
+                self._ttl,
+            ],
         )
         entries = [e.decode() if isinstance(e, bytes) else e for e in raw]
         if entries and entries[0] == "wait":
@@ -161,8 +170,14 @@ class DigestStore:
         if not raw:
             return None
         data = {k.decode(): v.decode() for k, v in raw.items()}
-        return Batch(batch_id, data.get("rule", ""), data.get("channel", ""),
-                     data.get("alert_ids", "").split(), data.get("job", ""), int(data.get("requeues", 0)))
+        return Batch(
+            batch_id,
+            data.get("rule", ""),
+            data.get("channel", ""),
+            data.get("alert_ids", "").split(),
+            data.get("job", ""),
+            int(data.get("requeues", 0)),
+        )
 
     def settle(self, batch_id: str) -> None:
         """Forget batch ``batch_id``: its message was delivered or failed for good."""
