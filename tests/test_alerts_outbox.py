@@ -332,3 +332,34 @@ def test_digest_refused_to_the_last_retry_is_failed_and_no_longer_reconciled(
     assert [pipeline.alerts.deliveries(i)["hook"][:8] for i in alert_ids] == ["failed: "] * 2
     assert pipeline.digests.count_due() == 0
     assert reconcile_deliveries(pipeline, now=time.time() + LATER).digest_batches == []
+
+
+def test_sigterm_arriving_during_maintenance_stops_an_idle_worker(
+    redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RQ's SIGTERM handler raises StopRequested wherever an idle worker is; a SIGTERM landing in the
+    maintenance pass reaches RQ's loop (it was swallowed there, and the worker ran on until killed)."""
+    import os
+    import signal
+
+    from rq.exceptions import StopRequested
+
+    import monitor.rqworker
+
+    keys = Keys("stopping")
+    queue = Queue(keys.queue("polls"), connection=redis_client, serializer=JSONSerializer)
+    worker = MonitorWorker([queue], connection=redis_client, serializer=JSONSerializer, keys=keys)
+
+    def reconcile_then_sigterm(*_args: object) -> list[str]:
+        os.kill(os.getpid(), signal.SIGTERM)  # a real signal, delivered inside the maintenance pass
+        return []
+
+    monkeypatch.setattr(monitor.rqworker, "reconcile", reconcile_then_sigterm)
+    previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    worker._install_signal_handlers()
+    try:
+        with pytest.raises(StopRequested):
+            worker.run_maintenance_tasks()
+    finally:
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
