@@ -142,17 +142,22 @@ def test_worker_waits_for_redis_at_start_and_runs_once_it_answers(tmp_path: Path
         )
         client = redis.Redis.from_url(url)
 
-        def registered() -> bool:
+        def listening() -> bool:
             try:
-                return bool(client.smembers("rq:workers"))
+                return any(client.hget(key, "state") == b"idle" for key in client.smembers("rq:workers"))
             except redis.ConnectionError:  # our redis-server is still starting
                 return False
 
-        wait_for(registered, 40, f"the worker registered\n{log_path.read_text()}")
+        # idle: RQ has installed its signal handlers (a SIGTERM before that ends the process by default)
+        wait_for(listening, 40, f"the worker registered and idle\n{log_path.read_text()}")
         client.close()
     finally:
         worker.terminate()
-        code = worker.wait(20)
+        try:
+            code = worker.wait(20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            code = worker.wait()
         if server is not None:
             server.terminate()
             server.wait(10)
