@@ -25,7 +25,7 @@ HELP = (
     "Data goes to stdout (--json: JSON Lines), logs to stderr. Exit codes: 0 success, "
     "1 some inputs failed (each named in a one-line error), 2 bad settings or config."
 )
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=HELP)
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=HELP, rich_markup_mode=None)
 log = structlog.get_logger("monitor.cli")
 
 EXIT_FAILED_INPUTS = 1
@@ -43,15 +43,27 @@ def setup(stream=None) -> tuple[Settings, Config]:  # type: ignore[no-untyped-de
         raise typer.Exit(EXIT_CONFIG) from exc
 
 
-def connect_or_exit(settings: Settings):  # type: ignore[no-untyped-def]
-    """A checked Redis client, or exit 2 naming MONITOR_REDIS_URL."""
+#: first and longest pause (seconds) of a daemon part waiting for Redis at start (``wait=True``)
+WAIT_START, WAIT_CAP = 1.0, 30.0
+
+
+def connect_or_exit(settings: Settings, *, wait: bool = False):  # type: ignore[no-untyped-def]
+    """A checked Redis client; when nothing answers, exit 2 at once with a one-line error naming
+    MONITOR_REDIS_URL, or with ``wait`` (daemon parts: worker, scheduler) log ``redis_unavailable``
+    and try again after 1 s doubling to 30 s until Redis answers."""
     from monitor.redisconn import connect
 
-    try:
-        return connect(settings.redis_url)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_CONFIG) from exc
+    delay = WAIT_START
+    while True:
+        try:
+            return connect(settings.redis_url)
+        except ConfigError as exc:
+            if not wait:
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(EXIT_CONFIG) from exc
+            log.warning("redis_unavailable", error=str(exc), retry_in_seconds=delay)
+        time.sleep(delay)
+        delay = min(delay * 2, WAIT_CAP)
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
@@ -170,7 +182,7 @@ def worker(
     from workers import context
 
     settings, config = setup(sys.stdout)
-    connection = connect_or_exit(settings)
+    connection = connect_or_exit(settings, wait=not burst)  # a daemon waits for Redis; a burst run does not
     keys = Keys(settings.key_prefix)
     wanted = [q.strip() for q in queues.split(",") if q.strip()]
     try:

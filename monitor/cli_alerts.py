@@ -16,7 +16,7 @@ import typer
 from monitor.cli import EXIT_CONFIG, EXIT_FAILED_INPUTS, connect_or_exit, setup
 
 alerts_app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="Recorded alerts and their delivery."
+    add_completion=False, no_args_is_help=True, help="Recorded alerts and their delivery.", rich_markup_mode=None
 )
 
 
@@ -202,6 +202,10 @@ def reconcile(
         typer.echo(f"{row['alert_id']} -> {row['channel']}: failed (delivery job lost too often)")
     for row in report.digests:
         typer.echo(f"digest {row['rule']} -> {row['channel']}: {row['alerts']} alerts, job {row['job_id']}")
+    for row in report.digest_batches:
+        outcome = f"requeued as job {row['job_id']}" if row["action"] == "requeued" else "failed (job lost too often)"
+        typer.echo(f"digest {row['rule']} -> {row['channel']}: {row['alerts']} alerts {outcome}"
+                   f" (previous job {row['previous_job'] or '-'}: {row['previous_status']})")
     typer.echo(f"{report.checked} due alerts checked, {pipeline.outbox.count_due()} still unsettled")
 
 

@@ -28,6 +28,7 @@ feeds_app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Feeds: check one URL, list the configured feeds with their state, import/export OPML, reset one.",
+    rich_markup_mode=None,
 )
 
 _EXIT_FAILED = 1
@@ -159,7 +160,8 @@ def list_feeds(
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         else:
             error = f" | {row['last_error']}" if row["last_error"] else ""
-            typer.echo(f"{row['id']}: {row['health']} status={row['status']} entries={row['entries']} "
+            polled = f"status={row['status'] or '-'}" if row["last_poll"] else "never polled"
+            typer.echo(f"{row['id']}: {row['health']} {polled} entries={row['entries']} "
                        f"new={row['new']} errors={row['consecutive_errors']} last={row['last_poll'] or '-'} "
                        f"next={row['next_poll'] or '-'} url={row['stored_url']}{error}")
 

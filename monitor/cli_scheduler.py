@@ -31,7 +31,7 @@ def scheduler_command(
     settings, config = setup(sys.stdout)
     # one line per firing is ours (poll_enqueued); APScheduler's "Running job" pair is noise
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
-    connection = connect_or_exit(settings)
+    connection = connect_or_exit(settings, wait=True)
     sched = FeedScheduler(settings, connection, Keys(settings.key_prefix), list(config.feeds.feeds),
                           use_leader_lock=leader_lock)
     stop = threading.Event()

@@ -20,7 +20,9 @@ import typer
 from monitor.classify import Classifier, load_countries
 from monitor.errors import ConfigError
 
-topics_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Topic rules: evaluation.")
+topics_app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Topic rules: evaluation.", rich_markup_mode=None
+)
 
 EXIT_FAILED_INPUTS = 1
 EXIT_CONFIG = 2

@@ -102,6 +102,16 @@ class Keys:
         """Marker: a flush job is scheduled for the digest of rule and channel."""
         return self._k("digest-scheduled", rule, channel)
 
+    def digest_batch(self, batch_id: str) -> str:
+        """Hash of one taken digest (``rule``, ``channel``, ``alert_ids``, ``job``, ``requeues``, ``taken_at``),
+        kept until its message is delivered or failed for good (``monitor/digest.py``)."""
+        return self._k("digest-batch", batch_id)
+
+    def digests_due(self) -> str:
+        """Sorted set of digest batch ids not yet settled, scored by when (epoch seconds) the batch was
+        handed to its current delivery job (``monitor/outbox.py`` hands lost ones to new jobs)."""
+        return self._k("digests-due")
+
     # feeds -----------------------------------------------------------------
     def feed_state(self, feed_id: str) -> str:
         return self._k("feed", feed_id, "state")

@@ -13,6 +13,24 @@ from typing import TextIO
 
 import structlog
 
+#: (logger, message template) pairs dropped before rendering: library warnings about conditions our
+#: own code already handles and reports. trafilatura logs "discarding data: <source>" when a page
+#: yields no usable text; the extractor then tries its next strategy or the entry's own text and
+#: records which one won, so the warning only adds noise (the source is None for in-memory pages).
+QUIET_MESSAGES: tuple[tuple[str, str], ...] = (("trafilatura.core", "discarding data: %s"),)
+
+
+class DropMessage(logging.Filter):
+    """A logger filter that drops records whose unformatted message is ``template`` (all others pass)."""
+
+    def __init__(self, template: str) -> None:
+        super().__init__()
+        self.template = template
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != self.template
+
+
 _SHARED: list[structlog.typing.Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
@@ -52,6 +70,10 @@ def configure_logging(fmt: str = "auto", level: str = "info", stream: TextIO | N
     root.setLevel(level.upper())
     for noisy in ("httpx", "httpcore", "trafilatura", "htmldate", "charset_normalizer", "urllib3"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    for name, template in QUIET_MESSAGES:
+        lib_logger = logging.getLogger(name)
+        if not any(isinstance(f, DropMessage) and f.template == template for f in lib_logger.filters):
+            lib_logger.addFilter(DropMessage(template))
     structlog.configure(
         processors=[
             *_SHARED,

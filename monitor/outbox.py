@@ -19,7 +19,9 @@ so the normal path is never doubled; a started job whose worker died is handed b
 
 :func:`periodic_delivery_maintenance` (run by every worker serving the ``alerts`` queue, in its RQ
 maintenance, and by ``monitor alerts reconcile``) runs the reconciler and also closes digest
-windows whose scheduled flush job never ran.
+windows whose scheduled flush job never ran. Taken digests get the same guarantee as alerts
+(:func:`reconcile_digest_batches`): a digest batch whose ``deliver_digest`` job is lost is handed
+to a new job, once, and still sent as one message.
 """
 
 from __future__ import annotations
@@ -160,11 +162,13 @@ class Report:
     requeued: list[dict[str, Any]] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)
     digests: list[dict[str, Any]] = field(default_factory=list)
+    #: taken digests whose delivery job was lost: ``action`` ``requeued`` (new job) or ``failed``
+    digest_batches: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The report as one JSON-safe object (the ``--json`` output contract)."""
         return {"skipped": self.skipped, "checked": self.checked, "requeued": self.requeued,
-                "failed": self.failed, "digests": self.digests}
+                "failed": self.failed, "digests": self.digests, "digest_batches": self.digest_batches}
 
 
 def reconcile_deliveries(pipeline: Any, *, now: float | None = None, report: Report | None = None) -> Report:
@@ -221,9 +225,51 @@ def reconcile_deliveries(pipeline: Any, *, now: float | None = None, report: Rep
                 alerts_q.enqueue_job(job)
                 report.requeued.append({**seen, "job_id": job.id})
                 log.warning("alert_delivery_requeued", job_id=job.id, **seen)
+        reconcile_digest_batches(pipeline, cutoff, report)
     finally:
         outbox.release(token)
     return report
+
+
+def reconcile_digest_batches(pipeline: Any, cutoff: float, report: Report) -> None:
+    """Hand taken digests whose delivery job is gone to a new job (the caller holds the reconciler lock).
+
+    A batch (:mod:`monitor.digest`) handed to its job at or before ``cutoff`` (epoch seconds) whose
+    job is queued, started, scheduled or deferred is left alone; otherwise (no job, a job gone from
+    Redis, a job ended without settling the batch) one new :func:`workers.jobs.deliver_digest` job
+    sends the same alerts as one message, claimed atomically. After :data:`MAX_REQUEUES` lost jobs
+    its alerts are marked ``failed: digest job lost ...`` for the channel and the batch is dropped.
+    Rows go to ``report.digest_batches``.
+    """
+    from workers.jobs import new_digest_job, queue
+
+    store = pipeline.digests
+    alerts_q = queue(pipeline.connection, pipeline.keys, "alerts")
+    for batch_id in store.due(cutoff):
+        batch = store.batch(batch_id)
+        if batch is None:  # settled meanwhile, or expired with its alerts
+            store.settle(batch_id)
+            continue
+        status = job_status(pipeline.connection, batch.job)
+        if status in LIVE:
+            continue
+        seen = {"batch_id": batch_id, "rule": batch.rule, "channel": batch.channel, "alerts": len(batch.alert_ids),
+                "previous_job": batch.job or None, "previous_status": status.value if status else "missing"}
+        if batch.requeues >= MAX_REQUEUES:
+            state = f"failed: digest job lost after {MAX_REQUEUES} requeues ({seen['previous_status']})"
+            for alert_id in batch.alert_ids:
+                if pipeline.alerts.get(alert_id) is not None:
+                    pipeline.alerts.set_delivery(alert_id, batch.channel, state)
+            store.settle(batch_id)
+            report.digest_batches.append({**seen, "action": "failed"})
+            log.error("digest_delivery_lost_for_good", **seen)
+            continue
+        job = new_digest_job(pipeline, alerts_q, batch.rule, batch.channel, batch_id)
+        if store.claim_requeue(batch_id, batch.job, job.id) is None:
+            continue
+        alerts_q.enqueue_job(job)
+        report.digest_batches.append({**seen, "action": "requeued", "job_id": job.id})
+        log.warning("digest_delivery_requeued", job_id=job.id, **seen)
 
 
 def periodic_delivery_maintenance(pipeline: Any, *, now: float | None = None) -> Report:

@@ -7,6 +7,7 @@ so that an alert is always recorded before any delivery is tried.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -76,7 +77,7 @@ class Pipeline:
         self.notifier = Notifier(
             config.alerts.channels, load_templates(config.alerts, config.directory), settings.alert_timeout
         )
-        self.digests = DigestStore(connection, keys)
+        self.digests = DigestStore(connection, keys, settings.alert_retention_days * 86400)
         self.outbox = DeliveryOutbox(connection, keys, settings.alert_retention_days * 86400)
         self._feed_tags = {f.id: f.tags for f in config.feeds.feeds}
 
@@ -204,26 +205,35 @@ class Pipeline:
         """Send every digest whose window has closed (all of them with ``force``), in-process.
 
         A channel that fails marks its alerts ``failed: <reason>`` (``monitor alerts retry`` resends).
+        Each digest is taken as a batch (:mod:`monitor.digest`) that this process settles after the
+        send; should it die first, the delivery reconciler hands the batch to a job once this
+        process's time budget (the delivery job timeout) and the grace period have passed.
 
         Returns:
             one ``{"rule", "channel", "alerts", "state"}`` per digest message tried.
         """
         results = []
+        budget = self.settings.alert_timeout * 3 + 30  # what a delivery job may take
         for rule in self.alerts.rules:
             if rule.mode != "digest":
                 continue
             for channel in rule.channels:
-                taken = self.digests.take(rule.name, channel, rule.digest_seconds, force)
+                taken = self.digests.take(
+                    rule.name, channel, rule.digest_seconds, force, due_at=time.time() + budget
+                )
                 if not taken.alert_ids:
                     continue
-                try:
-                    self.send_digest(rule.name, channel, taken.alert_ids)
-                    state = "delivered"
-                except DeliveryError as exc:
-                    state = f"failed: {exc}"
-                    for alert_id in taken.alert_ids:
-                        self.alerts.set_delivery(alert_id, channel, state)
-                    log.error("alert_digest_failed", rule=rule.name, channel=channel, error=str(exc))
-                results.append({"rule": rule.name, "channel": channel, "alerts": len(taken.alert_ids),
-                                "state": state})
+                results.append(self._send_batch(rule.name, channel, taken.alert_ids, taken.batch_id))
         return results
+
+    def _send_batch(self, rule: str, channel: str, alert_ids: list[str], batch_id: str) -> dict[str, Any]:
+        try:
+            self.send_digest(rule, channel, alert_ids)
+            state = "delivered"
+        except DeliveryError as exc:
+            state = f"failed: {exc}"
+            for alert_id in alert_ids:
+                self.alerts.set_delivery(alert_id, channel, state)
+            log.error("alert_digest_failed", rule=rule, channel=channel, error=str(exc))
+        self.digests.settle(batch_id)
+        return {"rule": rule, "channel": channel, "alerts": len(alert_ids), "state": state}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import redis
-from redis.backoff import ExponentialBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
 
 from monitor.errors import ConfigError
@@ -13,7 +13,9 @@ def connect(url: str, *, check: bool = True) -> redis.Redis:
     """Return a Redis client for ``url`` that retries dropped connections with back-off.
 
     Commands retry 5 times (exponential back-off, capped at 2 s) on connection errors, so a
-    Redis restart under a running process costs a pause, not a crash.
+    Redis restart under a running process costs a pause, not a crash. The start-up check does
+    not retry (:func:`check_answers`): a wrong or dead URL is reported at once, not after ~6 s
+    of back-off.
 
     Raises:
         ConfigError: ``check`` is true and nothing answers at ``url`` (names MONITOR_REDIS_URL).
@@ -27,8 +29,22 @@ def connect(url: str, *, check: bool = True) -> redis.Redis:
         retry_on_error=[redis.ConnectionError, redis.TimeoutError],
     )
     if check:
-        try:
-            client.ping()
-        except redis.RedisError as exc:
-            raise ConfigError(f"Redis at {url} is not answering (MONITOR_REDIS_URL): {exc}") from exc
+        check_answers(url)
     return client
+
+
+def check_answers(url: str, timeout: float = 5.0) -> None:
+    """One PING to ``url`` without retries (connect and read bounded by ``timeout`` seconds).
+
+    Raises:
+        ConfigError: no answer, naming the URL and MONITOR_REDIS_URL.
+    """
+    probe = redis.Redis.from_url(
+        url, socket_connect_timeout=timeout, socket_timeout=timeout, retry=Retry(NoBackoff(), 0)
+    )
+    try:
+        probe.ping()
+    except redis.RedisError as exc:
+        raise ConfigError(f"Redis at {url} is not answering (MONITOR_REDIS_URL): {exc}") from exc
+    finally:
+        probe.close()

@@ -19,7 +19,9 @@ An ``rq.Worker`` with these additions:
   and hold the alert rules and channels, so this is the one place that always runs it.
 
 Warm shutdown is RQ's own: the first SIGTERM/SIGINT lets the job in hand finish, a second one
-kills the horse (``monitor run`` then hands the job back).
+kills the horse (``monitor run`` then hands the job back). An idle worker's signal handler raises
+``StopRequested`` wherever the worker is; the maintenance passes here let it through (a broad
+``except`` there once swallowed it, and the worker ran on until killed).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any
 import structlog
 from rq import Queue, Worker
 from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
+from rq.exceptions import StopRequested
 from rq.job import Job
 from rq.scheduler import RQScheduler
 
@@ -132,6 +135,8 @@ class MonitorWorker(Worker):
         super().run_maintenance_tasks()
         try:
             handed = reconcile(self.connection, self._keys)
+        except StopRequested:  # SIGTERM while idle: RQ's handler raises this wherever the worker is
+            raise
         except Exception as exc:  # the worker loop must survive a failed clean-up
             log.warning("reconcile_failed", error=str(exc))
             return
@@ -147,9 +152,11 @@ class MonitorWorker(Worker):
 
         try:
             report = periodic_delivery_maintenance(context.get())
+        except StopRequested:
+            raise
         except Exception as exc:  # the worker loop must survive a failed clean-up
             log.warning("delivery_maintenance_failed", error=str(exc))
             return
-        if report.requeued or report.failed or report.digests:
+        if report.requeued or report.failed or report.digests or report.digest_batches:
             log.warning("delivery_maintenance", requeued=len(report.requeued), failed=len(report.failed),
-                        digests=len(report.digests))
+                        digests=len(report.digests), digest_batches=len(report.digest_batches))

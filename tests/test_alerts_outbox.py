@@ -244,3 +244,122 @@ def test_idle_worker_wakes_for_maintenance_at_the_maintenance_interval(redis_cli
     worker = MonitorWorker([queue], connection=redis_client, serializer=JSONSerializer, keys=keys,
                            maintenance_interval=60)
     assert (worker.worker_ttl, worker.dequeue_timeout) == (420, 60)
+
+
+def _closed_digest(env: dict[str, str], tmp_path: Path, redis_client: redis.Redis, receiver: Receiver,
+                   **settings: object) -> tuple[Pipeline, list[str]]:
+    """Two digest alerts whose window (0.02 min) has closed, not yet taken: (pipeline, alert ids)."""
+    folder = config_dir(tmp_path, DIGEST.format(url=receiver.url(), minutes=0.02))
+    pipeline = make_pipeline(env, folder, redis_client, **settings)
+    alert_ids = [a.id for town in ("Northport", "Eastvale") for a in pipeline.process(story(town)).alerts]
+    time.sleep(1.5)
+    return pipeline, alert_ids
+
+
+def test_lost_digest_job_is_handed_to_a_new_job_and_sent_once_as_one_message(
+    env: dict[str, str], tmp_path: Path, redis_client: redis.Redis, receiver: Receiver
+) -> None:
+    """The window is closed and its deliver_digest job deleted (lost): the alerts wait in `digest`, then
+    after the grace period one new job sends both in one POST; later passes add none."""
+    pipeline, alert_ids = _closed_digest(env, tmp_path, redis_client, receiver)
+    [closed] = periodic_delivery_maintenance(pipeline).digests
+    Job.fetch(closed["job_id"], connection=redis_client, serializer=JSONSerializer).delete()
+    assert pipeline.digests.count_due() == 1
+    assert reconcile_deliveries(pipeline).digest_batches == []  # within the grace period
+
+    [row] = reconcile_deliveries(pipeline, now=time.time() + LATER).digest_batches
+    assert (row["action"], row["rule"], row["channel"], row["alerts"]) == ("requeued", "ct-digest", "hook", 2)
+    assert (row["previous_job"], row["previous_status"]) == (closed["job_id"], "missing")
+    assert reconcile_deliveries(pipeline, now=time.time() + LATER).digest_batches == []  # its job is queued
+    run_alert_jobs(redis_client, env["MONITOR_KEY_PREFIX"])
+    [post] = receiver.posts
+    assert post["title"] == "ct-digest: 2 alerts"
+    assert [pipeline.alerts.deliveries(i) for i in alert_ids] == [{"hook": "delivered"}] * 2
+    assert pipeline.digests.count_due() == 0
+    assert reconcile_deliveries(pipeline, now=time.time() + LATER).digest_batches == []
+    run_alert_jobs(redis_client, env["MONITOR_KEY_PREFIX"])
+    assert len(receiver.posts) == 1
+
+
+def test_digest_taken_by_a_worker_that_died_before_enqueueing_is_sent_once(
+    env: dict[str, str], tmp_path: Path, redis_client: redis.Redis, receiver: Receiver
+) -> None:
+    """The take emptied the list and filed the batch, then the worker died before enqueueing its job:
+    the reconciler finds the batch (its job id unknown to RQ) and sends it; nothing is left in `digest`."""
+    pipeline, alert_ids = _closed_digest(env, tmp_path, redis_client, receiver)
+    taken = pipeline.digests.take("ct-digest", "hook", 1, job_id="never-enqueued")
+    assert (taken.alert_ids, pipeline.digests.pending("ct-digest", "hook")) == (alert_ids, 0)
+    assert periodic_delivery_maintenance(pipeline).digests == []  # the list is empty now
+
+    [row] = reconcile_deliveries(pipeline, now=time.time() + LATER).digest_batches
+    assert (row["batch_id"], row["previous_job"], row["action"]) == (taken.batch_id, "never-enqueued", "requeued")
+    run_alert_jobs(redis_client, env["MONITOR_KEY_PREFIX"])
+    assert [p["title"] for p in receiver.posts] == ["ct-digest: 2 alerts"]
+    assert [pipeline.alerts.deliveries(i) for i in alert_ids] == [{"hook": "delivered"}] * 2
+    assert pipeline.digests.batch(taken.batch_id) is None
+
+
+def test_digest_whose_jobs_keep_getting_lost_ends_failed_not_digest_forever(
+    env: dict[str, str], tmp_path: Path, redis_client: redis.Redis, receiver: Receiver
+) -> None:
+    """After MAX_REQUEUES lost digest jobs its alerts are marked failed for the channel; the batch is dropped."""
+    pipeline, alert_ids = _closed_digest(env, tmp_path, redis_client, receiver)
+    pipeline.digests.take("ct-digest", "hook", 1, job_id="never-enqueued")
+    for _ in range(MAX_REQUEUES + 1):
+        report = reconcile_deliveries(pipeline, now=time.time() + LATER)
+        for row in report.digest_batches:
+            if row["action"] == "requeued":
+                Job.fetch(row["job_id"], connection=redis_client, serializer=JSONSerializer).delete()
+    assert [row["action"] for row in report.digest_batches] == ["failed"]
+    state = f"failed: digest job lost after {MAX_REQUEUES} requeues (missing)"
+    assert [pipeline.alerts.deliveries(i) for i in alert_ids] == [{"hook": state}] * 2
+    assert (pipeline.digests.count_due(), receiver.posts) == (0, [])
+
+
+def test_digest_refused_to_the_last_retry_is_failed_and_no_longer_reconciled(
+    env: dict[str, str], tmp_path: Path, redis_client: redis.Redis, receiver: Receiver
+) -> None:
+    """A channel refusing the digest through its last retry: alerts `failed: ...`, batch settled, no new job."""
+    receiver.status = 500
+    pipeline, alert_ids = _closed_digest(env, tmp_path, redis_client, receiver, alert_retry_intervals=[1])
+    periodic_delivery_maintenance(pipeline)
+    run_alert_jobs(redis_client, env["MONITOR_KEY_PREFIX"])
+    assert [pipeline.alerts.deliveries(i)["hook"][:10] for i in alert_ids] == ["retrying: "] * 2
+    assert reconcile_deliveries(pipeline, now=time.time() + LATER).digest_batches == []  # retry scheduled
+    time.sleep(1.2)
+    run_alert_jobs(redis_client, env["MONITOR_KEY_PREFIX"])
+    assert receiver.attempts == 2
+    assert [pipeline.alerts.deliveries(i)["hook"][:8] for i in alert_ids] == ["failed: "] * 2
+    assert pipeline.digests.count_due() == 0
+    assert reconcile_deliveries(pipeline, now=time.time() + LATER).digest_batches == []
+
+
+def test_sigterm_arriving_during_maintenance_stops_an_idle_worker(
+    redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RQ's SIGTERM handler raises StopRequested wherever an idle worker is; a SIGTERM landing in the
+    maintenance pass reaches RQ's loop (it was swallowed there, and the worker ran on until killed)."""
+    import os
+    import signal
+
+    from rq.exceptions import StopRequested
+
+    import monitor.rqworker
+
+    keys = Keys("stopping")
+    queue = Queue(keys.queue("polls"), connection=redis_client, serializer=JSONSerializer)
+    worker = MonitorWorker([queue], connection=redis_client, serializer=JSONSerializer, keys=keys)
+
+    def reconcile_then_sigterm(*_args: object) -> list[str]:
+        os.kill(os.getpid(), signal.SIGTERM)  # a real signal, delivered inside the maintenance pass
+        return []
+
+    monkeypatch.setattr(monitor.rqworker, "reconcile", reconcile_then_sigterm)
+    previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    worker._install_signal_handlers()
+    try:
+        with pytest.raises(StopRequested):
+            worker.run_maintenance_tasks()
+    finally:
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])

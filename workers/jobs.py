@@ -18,6 +18,7 @@ from rq import Callback, Queue, Retry
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from monitor.digest import Taken, new_batch_id
 from monitor.keys import Keys
 from monitor.model import Alert, Document, EntryInfo
 from monitor.pipeline import Pipeline
@@ -202,8 +203,8 @@ def flush_digest(rule: str, channel: str) -> int:
     config = next((r for r in pipeline.alerts.rules if r.name == rule), None)
     if config is None:
         raise LookupError(f"alert rule {rule!r} is no longer in alerts.yaml")
-    taken = pipeline.digests.take(rule, channel, config.digest_seconds)
     alerts_q = queue(pipeline.connection, pipeline.keys, "alerts")
+    taken, _job_id = close_digest(pipeline, alerts_q, rule, channel, config.digest_seconds)
     if taken.wait_seconds:
         alerts_q.enqueue_in(
             timedelta(seconds=taken.wait_seconds), flush_digest, rule, channel,
@@ -211,17 +212,37 @@ def flush_digest(rule: str, channel: str) -> int:
             **_FLUSH_OPTIONS,
         )
         return 0
-    if taken.alert_ids:
-        _enqueue_digest(pipeline, alerts_q, rule, channel, taken.alert_ids)
     return len(taken.alert_ids)
 
 
-def _enqueue_digest(
-    pipeline: Pipeline, alerts_q: Queue, rule: str, channel: str, alert_ids: list[str]
-) -> str:
-    job = alerts_q.enqueue(deliver_digest, rule, channel, alert_ids,
-                           description=f"deliver digest {rule} to {channel}", **_delivery_options(pipeline))
-    return str(job.id)
+def new_digest_job(pipeline: Pipeline, alerts_q: Queue, rule: str, channel: str, batch_id: str) -> Job:
+    """A :func:`deliver_digest` job for digest batch ``batch_id``, created but not yet enqueued."""
+    options = _delivery_options(pipeline)
+    return alerts_q.create_job(
+        deliver_digest, args=(rule, channel, batch_id), description=f"deliver digest {rule} to {channel}",
+        timeout=options.pop("job_timeout"), **options,
+    )
+
+
+def close_digest(
+    pipeline: Pipeline, alerts_q: Queue, rule: str, channel: str, period_seconds: int
+) -> tuple[Taken, str | None]:
+    """Take the digest of ``rule``/``channel`` if its window has closed and enqueue its delivery job.
+
+    The job is created first, so the take files the batch with the job's id in the same atomic
+    step that empties the list; a crash before the enqueue leaves a batch whose job is missing,
+    which the delivery reconciler (:mod:`monitor.outbox`) hands to a new job.
+
+    Returns:
+        (what was taken, the enqueued job id or None when nothing was taken).
+    """
+    batch_id = new_batch_id()
+    job = new_digest_job(pipeline, alerts_q, rule, channel, batch_id)
+    taken = pipeline.digests.take(rule, channel, period_seconds, batch_id=batch_id, job_id=job.id)
+    if not taken.alert_ids:
+        return taken, None
+    alerts_q.enqueue_job(job)
+    return taken, str(job.id)
 
 
 def flush_closed_digests(pipeline: Pipeline) -> list[dict[str, Any]]:
@@ -240,23 +261,36 @@ def flush_closed_digests(pipeline: Pipeline) -> list[dict[str, Any]]:
         if rule.mode != "digest":
             continue
         for channel in rule.channels:
-            taken = pipeline.digests.take(rule.name, channel, rule.digest_seconds)
-            if taken.alert_ids:
-                job_id = _enqueue_digest(pipeline, alerts_q, rule.name, channel, taken.alert_ids)
-                row = {"rule": rule.name, "channel": channel, "alerts": len(taken.alert_ids),
-                       "job_id": job_id}
+            taken, job_id = close_digest(pipeline, alerts_q, rule.name, channel, rule.digest_seconds)
+            if job_id:
+                row = {"rule": rule.name, "channel": channel, "alerts": len(taken.alert_ids), "job_id": job_id}
                 out.append(row)
                 log.info("digest_closed", **row)
     return out
 
 
-def deliver_digest(rule: str, channel: str, alert_ids: list[str]) -> int:
-    """Send one digest message of ``alert_ids`` to ``channel``; raises so that RQ retries.
+def deliver_digest(rule: str, channel: str, batch: str | list[str]) -> int:
+    """Send digest batch ``batch`` (:mod:`monitor.digest`) as one message to ``channel``, then settle it;
+    raises so that RQ retries.
+
+    ``batch`` is a list of alert ids in jobs enqueued before batches existed (sent, nothing to settle).
+
+    Returns:
+        how many alerts the message held (0 when the batch was already settled: nothing is sent).
 
     Raises:
         DeliveryError: the channel refused it.
     """
-    return context.get().send_digest(rule, channel, alert_ids)
+    pipeline = context.get()
+    if isinstance(batch, list):
+        return pipeline.send_digest(rule, channel, batch)
+    found = pipeline.digests.batch(batch)
+    if found is None:
+        log.info("digest_batch_settled_already", rule=rule, channel=channel, batch_id=batch)
+        return 0
+    sent = pipeline.send_digest(rule, channel, found.alert_ids)
+    pipeline.digests.settle(batch)
+    return sent
 
 
 def delivery_failed(job: Job, connection: redis.Redis, exc_type: type, exc: BaseException, tb: Any) -> None:
@@ -268,12 +302,24 @@ def delivery_failed(job: Job, connection: redis.Redis, exc_type: type, exc: Base
     pipeline = context.get()
     args = list(job.args)
     channel = args[1]
-    alert_ids = args[2] if (job.func_name or "").endswith("deliver_digest") else [args[0]]
+    alert_ids, batch_id = [args[0]], None
+    if (job.func_name or "").endswith("deliver_digest"):
+        alert_ids, batch_id = _digest_alert_ids(pipeline, args[2])
     if job.should_retry:
         state = f"retrying: {exc} ({job.retries_left} left)"
     else:
         state = f"failed: {exc}"
+        if batch_id:
+            pipeline.digests.settle(batch_id)  # failed for good, visibly: no longer the reconciler's
     for alert_id in alert_ids:
         if pipeline.alerts.get(alert_id) is not None:  # an expired alert gets no orphan delivery hash
             pipeline.alerts.set_delivery(alert_id, channel, state)
     log.warning("alert_delivery_failed", job_id=job.id, channel=channel, alert_ids=alert_ids, state=state)
+
+
+def _digest_alert_ids(pipeline: Pipeline, batch: str | list[str]) -> tuple[list[str], str | None]:
+    """(alert ids, batch id) of a deliver_digest job's third argument (a batch id, or a legacy id list)."""
+    if isinstance(batch, list):
+        return batch, None
+    found = pipeline.digests.batch(batch)
+    return (found.alert_ids if found else []), batch
