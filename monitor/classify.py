@@ -12,7 +12,10 @@ How a text is scored, per topic:
    not on the number of terms.
 4. Words covered by an exclusion phrase never count; within a topic each word counts once,
    for the longest (then heaviest) term covering it. ``against`` terms (counter-evidence,
-   e.g. sport vocabulary) have negative weights.
+   e.g. sport vocabulary) have negative weights. A term under a negation cue of its topic
+   ("police ruled out a terrorist motive", "écarte à ce stade un acte terroriste") does not
+   count: the cue reaches ``negation_window`` tokens forward (``negated_by``) or backward
+   (``negated_after``), the window rule of NegEx (Chapman et al., J. Biomed. Inform. 2001).
 5. A term's contribution is ``weight * (1 + ln(count))`` (sublinear tf scaling, Manning,
    Raghavan & Schütze, *Introduction to Information Retrieval*, 2008, §6.4.1), multiplied by
    the topic's ``title_weight`` for title matches and, in the body, divided by the pivoted
@@ -71,6 +74,9 @@ class _Rule:
     exclusion: bool = False
     #: A ``context`` term: adds to the score, but cannot make a label without a ``terms`` match.
     context: bool = False
+    #: A negation cue: ``+n`` negates matches starting within ``n`` tokens after it
+    #: (``negated_by``), ``-n`` matches ending within ``n`` tokens before it (``negated_after``).
+    negation: int = 0
     #: Sort key of its matches: longer phrases first, then heavier terms, then longer terms;
     #: the serial number makes keys unique so hit tuples never compare rules.
     rank: tuple[int, float, int, int] = (0, 0.0, 0, 0)
@@ -86,10 +92,11 @@ class _Rule:
         weight: float,
         exclusion: bool = False,
         context: bool = False,
+        negation: int = 0,
     ) -> _Rule:
         """A rule with its ``rank`` filled in."""
         rank = (-len(words), -weight, -len(term), next(_SERIAL))
-        return cls(topic, language, term, words, prefix, weight, exclusion, context, rank)
+        return cls(topic, language, term, words, prefix, weight, exclusion, context, negation, rank)
 
 
 #: Memo entry of a token: (single-word rules, phrase rules by their second word,
@@ -193,6 +200,10 @@ class Classifier:
                     self._add(_compile(name, lang, term, 0.0, exclusion=True))
                 for term, weight in rules.against.items():
                     self._add(_compile(name, lang, term, -weight, exclusion=False))
+                for term in rules.negated_by:
+                    self._add(_compile(name, lang, term, 0.0, exclusion=False, negation=topic.negation_window))
+                for term in rules.negated_after:
+                    self._add(_compile(name, lang, term, 0.0, exclusion=False, negation=-topic.negation_window))
         for lang, names in (countries or {}).items():
             self._languages.add(lang)
             for country_name, code in names.items():
@@ -362,18 +373,30 @@ class Classifier:
 
 
 def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> dict[_Rule, tuple[int, int]]:
-    """(matches, first token index) per rule after exclusions; within a topic each token counts
-    once, for the first rule in rank order, so "مكافحة الإرهاب" is not also counted as "إرهاب"."""
+    """(matches, first token index) per rule after exclusions and negation; within a topic each
+    token counts once, for the first rule in rank order, so "مكافحة الإرهاب" is not also counted
+    as "إرهاب". A positive match under a negation cue of its topic covers its tokens (no shorter
+    term counts there either) but is not counted: the NegEx window rule (Chapman et al. 2001).
+    A cue inside an exclusion phrase ("have not ruled out", "لم تستبعد") negates nothing."""
     excluded: set[int] = set()
+    negated_start: dict[str, set[int]] = defaultdict(set)  # topic -> match starts a cue reaches
+    negated_end: dict[str, set[int]] = defaultdict(set)  # topic -> match ends (last token) reached
     for _, start, end, rule in hits:
         if rule.exclusion:
             excluded.update(range(start, end))
+    for _, start, end, rule in hits:
+        if not rule.negation or excluded.intersection(range(start, end)):
+            continue  # an excluded cue is a double negative ("have not ruled out"): no negation
+        if rule.negation > 0:
+            negated_start[rule.topic].update(range(end, end + rule.negation))
+        else:
+            negated_end[rule.topic].update(range(start + rule.negation, start))
     hits.sort()
     covered: dict[str, set[int]] = defaultdict(set)
     counts: dict[_Rule, int] = defaultdict(int)
     first: dict[_Rule, int] = {}
     for _, start, end, rule in hits:
-        if rule.exclusion:
+        if rule.exclusion or rule.negation:
             continue
         seen = covered[rule.topic]
         if end - start == 1:
@@ -385,12 +408,16 @@ def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> d
             if excluded.intersection(span) or seen.intersection(span):
                 continue
             seen.update(span)
+        if rule.weight > 0 and (start in negated_start[rule.topic] or end - 1 in negated_end[rule.topic]):
+            continue
         counts[rule] += 1
         first[rule] = min(first.get(rule, start), start)
     return {rule: (n, first[rule]) for rule, n in counts.items()}
 
 
-def _compile(topic: str, language: str, term: str, weight: float, exclusion: bool, context: bool = False) -> _Rule:
+def _compile(
+    topic: str, language: str, term: str, weight: float, exclusion: bool, context: bool = False, negation: int = 0
+) -> _Rule:
     prefix = term.endswith("*")
     words = rule_words(term)
     where = f"topics.yaml: topic {topic!r}, language {language!r}"
@@ -398,7 +425,7 @@ def _compile(topic: str, language: str, term: str, weight: float, exclusion: boo
         raise ConfigError(f"{where}: term {term!r} has no words")
     if prefix and len(words[-1]) < MIN_PREFIX:
         raise ConfigError(f"{where}: prefix term {term!r} needs at least {MIN_PREFIX} letters before '*'")
-    return _Rule.make(topic, language, term, words, prefix, weight, exclusion, context)
+    return _Rule.make(topic, language, term, words, prefix, weight, exclusion, context, negation)
 
 
 def load_countries(path: Path | None = None) -> dict[str, dict[str, str]]:

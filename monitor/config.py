@@ -88,12 +88,18 @@ class LanguageRules(_Strict):
     ``context``: term -> weight of supporting evidence that is not the topic's subject by
     itself (institutions and actors: a foreign ministry, the EU, a security service); it adds
     to the score like a term, but a label also needs at least one ``terms`` match.
+    ``negated_by``: negation cues ("ruled out", "écarte", "استبعد*"); a term or context match
+    that starts within the topic's ``negation_window`` tokens after a cue does not count.
+    ``negated_after``: cues that negate what comes before them ("was ruled out"); a match that
+    ends within ``negation_window`` tokens before such a cue does not count.
     """
 
     terms: dict[str, float] = Field(default_factory=dict)
     context: dict[str, float] = Field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     against: dict[str, float] = Field(default_factory=dict)
+    negated_by: tuple[str, ...] = ()
+    negated_after: tuple[str, ...] = ()
 
     @field_validator("terms", "context", "against")
     @classmethod
@@ -104,7 +110,7 @@ class LanguageRules(_Strict):
                 raise ValueError(f"term {term!r}: weight must be > 0")
         return terms
 
-    @field_validator("exclude")
+    @field_validator("exclude", "negated_by", "negated_after")
     @classmethod
     def _check_exclude(cls, exclude: tuple[str, ...]) -> tuple[str, ...]:
         for term in exclude:
@@ -136,6 +142,10 @@ class TopicConfig(_Strict):
     #: ``(1 - length_slope) + length_slope * body_tokens / length_pivot``. Slope 0 turns it off.
     length_pivot: int = Field(250, ge=1)
     length_slope: float = Field(0.0, ge=0, lt=1)
+    #: Tokens a negation cue reaches (``negated_by`` forward, ``negated_after`` backward). Five,
+    #: as in NegEx (Chapman et al., "A Simple Algorithm for Identifying Negated Findings and
+    #: Diseases in Discharge Summaries", J. Biomedical Informatics 34(5), 2001).
+    negation_window: int = Field(5, ge=1, le=20)
     languages: dict[str, LanguageRules]
 
 

@@ -461,3 +461,66 @@ def test_arabic_broken_plural_with_hamza_matches_before_a_pronoun() -> None:
     result = clf.classify("", "التقى الوزير نظراءه ثم اجتمع مع نظرائه العرب وسفرائها", "ar")
     counts = {e.term: e.count for e in result.evidence["t"]}
     assert counts == {"نظراء": 2, "سفراء": 1}
+
+
+def test_negation_cue_reaches_its_window_forward_and_backward() -> None:
+    """A term 0-4 tokens after a ``negated_by`` cue, or ending 0-4 tokens before a
+    ``negated_after`` cue, does not count (window 5); one further away does."""
+    rules = LanguageRules(terms={"terroris*": 3}, negated_by=("ruled out",), negated_after=("not suspected",))
+    topic = TopicConfig(threshold=1.0, min_distinct_terms=1, languages={"en": rules})
+    clf = Classifier(TopicsFile(topics={"t": topic}))
+    assert clf.classify("", "Police ruled out terrorism.", "en").topics["t"] == 0.0
+    assert clf.classify("", "Police ruled out that this was terrorism.", "en").topics["t"] == 0.0
+    far = clf.classify("", "Police ruled out a gas leak at once, and then said it was terrorism.", "en")
+    assert far.topics["t"] == 3.0
+    assert clf.classify("", "Terrorism is not suspected.", "en").topics["t"] == 0.0
+    # only the negated occurrence is dropped: the other one still counts
+    both = clf.classify("", "Police ruled out terrorism here. In the north, the other blast was terrorism.", "en")
+    assert [(e.term, e.count) for e in both.evidence["t"]] == [("terroris*", 1)]
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "text"),
+    [
+        (
+            "en",
+            "Man stabbed in London street",
+            "A man was stabbed in east London on Tuesday. Police said the attack was not being treated "
+            "as terrorism and found no evidence of a terrorist motive.",
+        ),
+        (
+            "fr",
+            "Attaque au couteau à Lyon : un blessé",
+            "Un homme a été blessé au couteau samedi à Lyon. Le parquet écarte à ce stade la piste "
+            "terroriste ; la piste terroriste est écartée, selon une source policière.",
+        ),
+        (
+            "ar",
+            "طعن رجل في شارع بالقاهرة",
+            "أصيب رجل بطعنات في أحد شوارع القاهرة، واستبعدت الشرطة وجود دوافع إرهابية، "
+            "وقالت إنه لا علاقة للحادث بالإرهاب.",
+        ),
+    ],
+)
+def test_ruled_out_terrorism_is_not_counter_terrorism(
+    classifier: Classifier, language: str, title: str, text: str
+) -> None:
+    """Default rules: a stabbing where the police rule out terrorism gets no topic, in each language."""
+    result = classifier.classify(title, text, language)
+    assert "counter-terrorism" not in result.labels
+    assert not any(e.term.startswith(("terroris", "إرهاب")) for e in result.evidence.get("counter-terrorism", []))
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Police have not ruled out terrorism after the bomb attack claimed by jihadists."),
+        ("fr", "La police n'exclut pas la piste terroriste après l'attentat revendiqué par des djihadistes."),
+        ("ar", "لم تستبعد الشرطة وجود دوافع إرهابية وراء الهجوم الانتحاري الذي تبناه تنظيم داعش."),
+    ],
+)
+def test_a_double_negative_keeps_the_evidence(classifier: Classifier, language: str, text: str) -> None:
+    """'have not ruled out' / 'n'exclut pas' / 'لم تستبعد' are exclusions, which disarm the cue."""
+    result = classifier.classify("", text, language)
+    assert result.labels == ["counter-terrorism"]
+    assert any(e.term in ("terroris*", "إرهاب") for e in result.evidence["counter-terrorism"])
