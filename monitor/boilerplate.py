@@ -183,7 +183,9 @@ class BoilerplateFilter:
         """
         cuts: list[Cut] = []
         for el in list(tree.iter(*_HEADING_TAGS)):
-            if el.getparent() is None or not _attached(el, tree):
+            # Until a first cut every element is still in the tree (walking up from each cost more
+            # than the rest of this loop).
+            if el.getparent() is None or (cuts and not _attached(el, tree)):
                 continue
             text = el.text_content()
             if not self.is_teaser_heading(text.strip()):
