@@ -96,7 +96,8 @@ def claim_via_module(client: Any, keys: Any, dedup: Any, ttl: int, ns: range) ->
             gen, expire_at = dedup.generation(time.time())
             claim(keys=[url_key, text_key],
                   args=[item_id, ttl, 1, raw, need, keys.minhash(""), d.MAX_CANDIDATES, bytes.fromhex(item_id),
-                        d.GENERATIONS + 1, expire_at, keys.lsh_bucket_prefix(), gen, d.BUCKET_HEX, *bands],
+                        d.GENERATIONS + 1, expire_at, keys.lsh_bucket_prefix(), gen, d.BUCKET_HEX,
+                        d.BUCKET_HEX + d.FIELD_HEX, "".join(bands)],
                   client=pipe)
         else:
             claim(keys=[url_key, text_key], args=[item_id, ttl], client=pipe)
@@ -145,9 +146,12 @@ def _raw_items(keys: Any, ns: range, ttl: int, now: float, expiring: set[str]) -
     at = str(expire_at)
     for key, fields in buckets.items():
         kb = key.encode()
+        new_key = key not in expiring
+        if new_key:  # the script's marker field "" (value "") comes first in a new bucket
+            fields.insert(0, b"$0\r\n\r\n$0\r\n\r\n")
         cmds.append(b"*%d\r\n$4\r\nHSET\r\n$%d\r\n%b\r\n" % (2 + 2 * len(fields), len(kb), kb))
         cmds.extend(fields)
-        if key not in expiring:
+        if new_key:
             expiring.add(key)
             cmds.append(_resp("EXPIREAT", key, at))
     return b"".join(cmds)
