@@ -274,13 +274,12 @@ def _shingle_hashes(folded: str, size: int) -> np.ndarray:
     if size > len(_MIX):
         raise ValueError(f"shingle size {size} exceeds the {len(_MIX)} mixing constants")
     words: list[str] = []
-    starts: list[int] = []  # per paragraph with a shingle: index of its first word, then its last start
+    spans: list[tuple[int, int]] = []  # per paragraph with a shingle: its first and past-last start
     for paragraph in folded.split("\n"):
         found = tokens(paragraph)
         if len(found) >= size:
-            starts.append(len(words))
+            spans.append((len(words), len(words) + len(found) - size + 1))
             words.extend(found)
-            starts.append(len(words) - size)
     if not words:
         return np.empty(0, dtype=np.uint32)
     wh = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
@@ -288,10 +287,9 @@ def _shingle_hashes(folded: str, size: int) -> np.ndarray:
     acc = wh[:n] * _MIX[0]
     for j in range(1, size):
         acc += wh[j : j + n] * _MIX[j]
-    keep = np.zeros(n + 1, dtype=np.int8)  # +1 at a paragraph's first start, -1 after its last
-    np.add.at(keep, starts[0::2], 1)
-    np.add.at(keep, [e + 1 for e in starts[1::2]], -1)
-    return (acc[np.cumsum(keep[:n]) > 0] >> np.uint64(32)).astype(np.uint32)
+    if len(spans) > 1:  # drop the positions whose words run into the next paragraph
+        acc = np.concatenate([acc[start:stop] for start, stop in spans])
+    return (acc >> np.uint64(32)).astype(np.uint32)
 
 
 @dataclass(frozen=True)
