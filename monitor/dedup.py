@@ -38,10 +38,10 @@ Candidates found through the bands are verified in the script against their stor
 Storage of the LSH index (per item ~1 KB of Redis instead of 32 one-member SETs, ~7.4 KB): a
 band's hash picks a **bucket** HASH by its first :data:`BUCKET_HEX` hex digits, key
 ``lsh:<generation>:<band>:<bucket>`` (:meth:`monitor.keys.Keys.lsh_bucket`), the next
-:data:`FIELD_HEX` digits are the field, the value the item ids (16 raw bytes each, at most
+:data:`FIELD_BYTES` bytes are the field, the value the item ids (16 raw bytes each, at most
 :data:`MAX_IDS_PER_FIELD`, newest first); the first field of every bucket is ``""`` (empty
-value), a marker that the bucket exists and has its expiry. Redis 7.0 cannot expire a hash field (``HEXPIRE`` is
-7.4+), so expiry is by **generation**: the retention ``ttl`` is cut into :data:`GENERATIONS`
+value), a marker that the bucket exists and has its expiry. Redis 7.0 cannot expire a hash
+field (``HEXPIRE`` is 7.4+), so expiry is by **generation**: the retention ``ttl`` is cut into :data:`GENERATIONS`
 periods of ``ceil(ttl / GENERATIONS)`` s; an item goes into the current generation's keys,
 which expire whole (``EXPIREAT``) one ``ttl`` after their period ends, so no entry disappears
 before its item's retention, and a check looks up the ``GENERATIONS + 1`` generations that can
@@ -84,9 +84,12 @@ MAX_CANDIDATES = 200
 #: entry outlives its item by at most ttl / GENERATIONS (on average half that).
 GENERATIONS = 2
 #: Hex digits of a band hash that pick its bucket key (16^3 = 4,096 bucket HASHes per band and
-#: generation); the next :data:`FIELD_HEX` digits are the field inside it.
+#: generation); the hash's last :data:`FIELD_BYTES` bytes (raw, not hex: half the bytes for a
+#: bucket's listpack to hold and scan) are the field inside it. 12 + 48 bits per band hash.
 BUCKET_HEX = 3
-FIELD_HEX = 12
+FIELD_BYTES = 6
+#: Bytes of one band in :attr:`Signature.bands` and in the claim script's band argument.
+BAND_BYTES = BUCKET_HEX + FIELD_BYTES
 #: Item ids kept per bucket field, newest first (4 x 16 bytes = Redis' default
 #: ``hash-max-listpack-value`` 64, so the bucket stays in the compact listpack encoding).
 MAX_IDS_PER_FIELD = 4
@@ -98,8 +101,9 @@ _SEED = 1
 # ARGV: 1 new id (hex), 2 ttl seconds, 3 n_url, 4 signature (4 bytes per value, "" = no near
 #       level), 5 equal values needed, 6 minhash key prefix, 7 max candidates, 8 new id (16 raw
 #       bytes), 9 generations looked up per band, 10 EXPIREAT (unix s) of the current generation,
-#       11 lsh key prefix, 12 current generation, 13 bucket hex digits, 14 hex digits per band,
-#       15 the band hashes one after the other (one argument: 32 cost redis-py more to pack).
+#       11 lsh key prefix, 12 current generation, 13 bucket hex digits, 14 bytes per band,
+#       15 the bands one after the other (bucket hex digits, then the field's raw bytes; one
+#       argument: 32 cost redis-py more to pack).
 # Stored values: seen url/text -> "item_id story_id"; minhash -> "story_id signature";
 # bucket field -> up to MAX_IDS_PER_FIELD raw 16-byte item ids, newest first. Every bucket hash
 # starts with the field "" (value "") written with it: HMGET of that field and the band's field
@@ -295,11 +299,12 @@ def _shingle_hashes(folded: str, size: int) -> np.ndarray:
 @dataclass(frozen=True)
 class Signature:
     """A MinHash signature: ``values`` (:data:`NUM_PERM` unsigned 32-bit values, big-endian, 4 bytes
-    each; b"" when the text has no shingle) and its LSH ``bands`` (per band, a
-    :data:`BUCKET_HEX` + :data:`FIELD_HEX` hex-digit blake2b hash of the band's bytes)."""
+    each; b"" when the text has no shingle) and its LSH ``bands``: per band, the 8-byte blake2b
+    hash of the band's bytes as its first :data:`BUCKET_HEX` hex digits (ASCII, the bucket) and
+    its last :data:`FIELD_BYTES` bytes (the field), :data:`BAND_BYTES` bytes in all."""
 
     values: bytes
-    bands: tuple[str, ...]
+    bands: tuple[bytes, ...]
 
 
 class Deduplicator:
@@ -345,10 +350,8 @@ class Deduplicator:
         a, b = self._permutations
         raw = (hv * a + b).min(axis=0).astype(">u4").tobytes()
         width = ROWS * 4
-        keep = BUCKET_HEX + FIELD_HEX
-        bands = tuple(hashlib.blake2b(raw[i * width:(i + 1) * width], digest_size=8).hexdigest()[:keep]
-                      for i in range(BANDS))
-        return Signature(raw, bands)
+        digests = (hashlib.blake2b(raw[i * width : (i + 1) * width], digest_size=8).digest() for i in range(BANDS))
+        return Signature(raw, tuple(d.hex()[:BUCKET_HEX].encode() + d[-FIELD_BYTES:] for d in digests))
 
     def generation(self, now: float) -> tuple[int, int]:
         """The LSH bucket generation at ``now`` (unix seconds) and when its keys expire.
@@ -398,7 +401,7 @@ class Deduplicator:
         args: list[str | bytes | int] = [new_id, self._ttl, len(url_keys), sig.values, self._need,
                                          self._keys.minhash(""), MAX_CANDIDATES, bytes.fromhex(new_id),
                                          GENERATIONS + 1, expire_at, self._keys.lsh_bucket_prefix(), gen,
-                                         BUCKET_HEX, BUCKET_HEX + FIELD_HEX, "".join(sig.bands)]
+                                         BUCKET_HEX, BAND_BYTES, b"".join(sig.bands)]
         kind, value, extra = (_text(v) for v in self._claim(keys=keys, args=args))
         earlier_id, story_id = value.split(" ", 1)
         if kind == "new":
