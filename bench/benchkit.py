@@ -25,6 +25,8 @@ from pathlib import Path
 
 import redis
 
+from monitor.embedded_redis import REDIS_HASH_LIMITS
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_PAGES = ROOT.parent / "shared" / "corpus" / "pages"
 CONFIG_DIR = ROOT / "config"
@@ -69,6 +71,9 @@ def free_port() -> int:
 def private_redis(tmp: Path) -> Iterator[str]:
     """Start our own ``redis-server`` (no RDB, no AOF) as a child process; yield its URL; stop it.
 
+    It gets the hash limits of ``monitor.embedded_redis.REDIS_HASH_LIMITS`` (as deployed), so the
+    dedup memory figure does not depend on the build's defaults.
+
     Raises:
         RuntimeError: ``redis-server`` is not on PATH or did not answer within 10 s.
     """
@@ -80,7 +85,7 @@ def private_redis(tmp: Path) -> Iterator[str]:
     rdir.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
         [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(rdir), "--daemonize", "no", "--logfile", str(rdir / "redis.log")],
+         "--dir", str(rdir), "--daemonize", "no", "--logfile", str(rdir / "redis.log"), *REDIS_HASH_LIMITS],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"redis://127.0.0.1:{port}/0"

@@ -53,14 +53,15 @@ def describe() -> str:
     return "per item: seen:url + seen:text, with TTL"
 
 
-def _signature(n: int) -> tuple[bytes, list[str]]:
-    """A random signature and random band hashes (blake2b of random bytes is that, and cheaper)."""
+def _signature(n: int) -> tuple[bytes, list[bytes]]:
+    """A random signature and random bands in the module's format (bucket hex digits, then the
+    field's raw bytes): blake2b of random bytes is random, and random bytes are cheaper."""
     import monitor.dedup as d
 
     raw = os.urandom(4 * d.NUM_PERM)
-    width = d.BUCKET_HEX + d.FIELD_HEX
-    hexes = os.urandom(8 * d.BANDS).hex()
-    return raw, [hexes[i * 16:i * 16 + width] for i in range(d.BANDS)]
+    rnd = os.urandom(8 * d.BANDS)
+    return raw, [rnd[i * 8 : i * 8 + 2].hex()[: d.BUCKET_HEX].encode() + rnd[i * 8 + 2 : i * 8 + 2 + d.FIELD_BYTES]
+                 for i in range(d.BANDS)]
 
 
 def _generation(ttl: int, now: float) -> tuple[int, int]:
@@ -96,7 +97,8 @@ def claim_via_module(client: Any, keys: Any, dedup: Any, ttl: int, ns: range) ->
             gen, expire_at = dedup.generation(time.time())
             claim(keys=[url_key, text_key],
                   args=[item_id, ttl, 1, raw, need, keys.minhash(""), d.MAX_CANDIDATES, bytes.fromhex(item_id),
-                        d.GENERATIONS + 1, expire_at, keys.lsh_bucket_prefix(), gen, d.BUCKET_HEX, *bands],
+                        d.GENERATIONS + 1, expire_at, keys.lsh_bucket_prefix(), gen, d.BUCKET_HEX,
+                        d.BAND_BYTES, b"".join(bands)],
                   client=pipe)
         else:
             claim(keys=[url_key, text_key], args=[item_id, ttl], client=pipe)
@@ -111,45 +113,55 @@ def _resp(*parts: str | bytes) -> bytes:
     return b"".join(out)
 
 
-def _raw_items(keys: Any, ns: range, ttl: int, now: float, expiring: set[str]) -> bytes:
+def _raw_items(keys: Any, ns: range, ttl: int, now: float, expiring: set[int]) -> bytes:
     """The commands the claim script runs for new items ``ns`` (value ``"id id"``: its own story).
 
     The band fields of the whole batch are grouped into one multi-field ``HSET`` per bucket key,
-    and each bucket key gets its ``EXPIREAT`` once (``expiring`` remembers which already have it):
-    the same keys, fields, values and expiries as one claim per item, in far fewer commands.
+    and each bucket key gets its ``EXPIREAT`` and the script's ``""`` marker field once
+    (``expiring`` remembers which keys have them): the same keys, fields, values and expiries as
+    one claim per item, in far fewer commands. Buckets and fields are random, drawn for the
+    whole batch at once (NumPy and one ``os.urandom``): the per-band Python work is one append.
     """
+    import numpy as np
+
     import monitor.dedup as d
 
     t = str(ttl)
     cmds = []
-    buckets: dict[str, list[bytes]] = {}
     gen, expire_at = _generation(ttl, now)
-    base = [keys.lsh_bucket(gen, i, "") for i in range(d.BANDS)]
-    cut, keep = d.BUCKET_HEX, d.BUCKET_HEX + d.FIELD_HEX
-    field_head = b"$%d\r\n" % d.FIELD_HEX
-    for n in ns:
+    per_band = 16**d.BUCKET_HEX
+    m, fb = len(ns), d.FIELD_BYTES
+    bucket_of = (np.arange(d.BANDS) * per_band + np.random.default_rng(ns.start).integers(0, per_band, (m, d.BANDS)))
+    rows = bucket_of.tolist()
+    blob = os.urandom(m * d.BANDS * fb)
+    buckets: dict[int, list[bytes]] = {}
+    field_head = b"$%d\r\n" % fb
+    for r, n in enumerate(ns):
         url_key, text_key = _item_keys(keys, n)
         item_id = f"{n:032x}"
         value = f"{item_id} {item_id}"
         cmds.append(_resp("SET", url_key, value, "EX", t) + _resp("SET", text_key, value, "EX", t))
-        if has_lsh():
-            raw, bands = _signature(n)
-            cmds.append(_resp("SET", keys.minhash(item_id), item_id.encode() + b" " + raw, "EX", t))
-            tail = b"\r\n$16\r\n" + n.to_bytes(16, "big") + b"\r\n"
-            for i, h in enumerate(bands):
-                key = base[i] + h[:cut]
-                fields = buckets.get(key)
-                if fields is None:
-                    fields = buckets[key] = []
-                fields.append(field_head + h[cut:keep].encode() + tail)
+        cmds.append(_resp("SET", keys.minhash(item_id), item_id.encode() + b" " + os.urandom(4 * d.NUM_PERM), "EX", t))
+        tail = b"\r\n$16\r\n" + n.to_bytes(16, "big") + b"\r\n"
+        off = r * d.BANDS * fb
+        for i, idx in enumerate(rows[r]):
+            o = off + i * fb
+            fields = buckets.get(idx)
+            if fields is None:
+                fields = buckets[idx] = []
+            fields.append(field_head + blob[o : o + fb] + tail)
     at = str(expire_at)
-    for key, fields in buckets.items():
-        kb = key.encode()
+    for idx, fields in buckets.items():
+        band, bucket = divmod(idx, per_band)
+        kb = keys.lsh_bucket(gen, band, f"{bucket:0{d.BUCKET_HEX}x}").encode()
+        new_key = idx not in expiring
+        if new_key:  # the script's marker field "" (value "") comes first in a new bucket
+            fields.insert(0, b"$0\r\n\r\n$0\r\n\r\n")
         cmds.append(b"*%d\r\n$4\r\nHSET\r\n$%d\r\n%b\r\n" % (2 + 2 * len(fields), len(kb), kb))
         cmds.extend(fields)
-        if key not in expiring:
-            expiring.add(key)
-            cmds.append(_resp("EXPIREAT", key, at))
+        if new_key:
+            expiring.add(idx)
+            cmds.append(_resp("EXPIREAT", kb, at))
     return b"".join(cmds)
 
 
@@ -169,7 +181,7 @@ def fill(redis_url: str, keys: Any, ttl: int, ns: range) -> None:
                             stderr=subprocess.STDOUT)
     assert proc.stdin is not None
     now = time.time()
-    expiring: set[str] = set()
+    expiring: set[int] = set()
     for start in range(ns.start, ns.stop, BATCH):
         proc.stdin.write(_raw_items(keys, range(start, min(start + BATCH, ns.stop)), ttl, now, expiring))
     proc.stdin.close()

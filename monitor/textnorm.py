@@ -42,10 +42,21 @@ _AR_BLOCK = re.compile("[\u0600-\u06ff]")
 def normalize(text: str) -> str:
     """Return ``text`` normalized for matching and hashing (see module docstring).
 
-    Idempotent: ``normalize(normalize(t)) == normalize(t)``. Text without Arabic-block
-    characters skips the Arabic steps; the others use ``str.replace`` per letter present,
-    several times faster than ``str.translate`` on non-Latin text, and spaces are folded by
-    ``str.split`` (the same Unicode whitespace as ``\\s``, faster than a regex).
+    Idempotent: ``normalize(normalize(t)) == normalize(t)``. Spaces are folded by ``str.split``
+    (the same Unicode whitespace as ``\\s``, faster than a regex). Equal to
+    ``" ".join(fold(text).split())``.
+    """
+    return " ".join(fold(text).split())
+
+
+def fold(text: str) -> str:
+    """:func:`normalize` without folding spaces: NFKC, case folding and the Arabic steps, each
+    character where it was, so the lines of ``text`` stay its lines (none of these steps makes
+    or removes a line break). ``fold(text).split("\\n")[i]`` normalizes to what line ``i`` does.
+
+    Text without Arabic-block characters skips the Arabic steps (all of them change only
+    characters of that block); the others use ``str.replace`` per letter present, several times
+    faster than ``str.translate`` on non-Latin text.
     """
     text = unicodedata.normalize("NFKC", text).casefold()
     if _AR_BLOCK.search(text):
@@ -53,7 +64,7 @@ def normalize(text: str) -> str:
         for src, dst in _AR_PAIRS:
             if src in text:
                 text = text.replace(src, dst)
-    return " ".join(text.split())
+    return text
 
 
 def tokens(normalized: str) -> list[str]:

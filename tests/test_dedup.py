@@ -174,17 +174,36 @@ def _lsh_keys(client: redis.Redis, keys: Keys) -> list[bytes]:
 def test_an_item_indexes_its_bands_in_bucket_hashes_that_expire_after_the_retention(
     redis_client: redis.Redis,
 ) -> None:
-    """One new item: one field in each of 32 band bucket HASHes, expiring within retention + ttl / GENERATIONS."""
+    """One new item: one field in each of 32 band bucket HASHes (after their "" marker field),
+    expiring within retention + ttl / GENERATIONS."""
     keys = Keys(f"t{uuid.uuid4().hex[:8]}")
     dedup = Deduplicator(redis_client, keys, ttl_seconds=4000)
     result = dedup.check("\n".join(EN.paragraphs), "https://one.example.com/layout")
     found = _lsh_keys(redis_client, keys)
     assert len(found) == BANDS
     assert {redis_client.type(k) for k in found} == {b"hash"}
-    assert [redis_client.hlen(k) for k in found] == [1] * BANDS
-    assert {v for k in found for v in redis_client.hvals(k)} == {bytes.fromhex(result.item_id)}
+    assert [redis_client.hkeys(k)[0] for k in found] == [b""] * BANDS
+    assert [redis_client.hlen(k) for k in found] == [2] * BANDS
+    assert {v for k in found for v in redis_client.hvals(k)} == {b"", bytes.fromhex(result.item_id)}
     assert all(4000 <= redis_client.ttl(k) <= 4000 + 4000 // GENERATIONS for k in found)
     assert 0 < redis_client.ttl(keys.minhash(result.item_id)) <= 4000
+
+
+def test_a_bucket_gets_its_expiry_when_made_and_keeps_it(redis_client: redis.Redis) -> None:
+    """A later item in existing bucket hashes adds its id there without setting their expiry again."""
+    keys = Keys(f"t{uuid.uuid4().hex[:8]}")
+    dedup = Deduplicator(redis_client, keys, ttl_seconds=4000)
+    first = dedup.check("\n".join(EN.paragraphs), "https://one.example.com/expiry")
+    found = _lsh_keys(redis_client, keys)
+    for key in found:
+        redis_client.expire(key, 100_000)  # stands for the expiry set when the bucket was made
+    paras = EN.paragraphs  # reordered: the same shingles, so the same 32 band hashes and buckets
+    second = dedup.check("\n".join(paras[3:] + paras[:3]), "https://two.example.com/expiry")
+    assert second.kind == "near"
+    assert _lsh_keys(redis_client, keys) == found
+    ids = bytes.fromhex(second.item_id) + bytes.fromhex(first.item_id)
+    assert {v for k in found for v in redis_client.hvals(k)} == {b"", ids}
+    assert all(redis_client.ttl(k) > 4000 + 4000 // GENERATIONS for k in found)
 
 
 def test_a_near_duplicate_is_found_in_an_earlier_generation(redis_client: redis.Redis) -> None:
@@ -211,7 +230,7 @@ def test_a_bucket_field_keeps_the_newest_ids_only(redis_client: redis.Redis) -> 
     dedup = Deduplicator(redis_client, keys, ttl_seconds=4000)
     text = "\n".join(EN.paragraphs)
     ids = [dedup.check(text + "\n" + "x" * (n + 1), f"https://s{n}.example.com/a").item_id for n in range(6)]
-    values = {v for k in _lsh_keys(redis_client, keys) for v in redis_client.hvals(k)}
+    values = {v for k in _lsh_keys(redis_client, keys) for v in redis_client.hvals(k) if v}
     assert values == {b"".join(bytes.fromhex(i) for i in reversed(ids[-MAX_IDS_PER_FIELD:]))}
 
 

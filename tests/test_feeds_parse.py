@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from monitor.charset import decode_bytes
 from monitor.errors import NotAFeedError
 from monitor.feeds import parse_feed
 from monitor.model import EntryInfo
@@ -106,6 +107,21 @@ def test_double_encoded_utf8_is_repaired():
     assert feed.entries[0].title == FR_TITLE
     assert feed.entries[0].summary == "Les délégations ont travaillé jusqu’à l’aube."
     assert "double-encoded UTF-8 (mojibake such as 'Ã©') repaired" in feed.warnings
+
+
+def test_french_accents_before_quotes_or_ellipses_are_not_mojibake():
+    """'é»' and 'à…' look like the start of double-encoded UTF-8 but hold no whole sequence: left as is."""
+    text = "Il a été « consulté »\nLe projet est passé»\nVoilà…\nRendez-vous à… demain"
+    decoded, encoding, warnings = decode_bytes(text.encode("utf-8"), "text/html; charset=utf-8")
+    assert (decoded, encoding, warnings) == (text, "utf-8", [])
+
+
+def test_double_encoded_line_among_french_lines_is_repaired_alone():
+    """Only the line holding a whole double-encoded sequence ('Ã©', 'â€™') is repaired."""
+    text = "Voilà…\nAccord signÃ© aujourdâ€™hui\nUne idée»"
+    decoded, _encoding, warnings = decode_bytes(text.encode("utf-8"), "text/html; charset=utf-8")
+    assert decoded == "Voilà…\nAccord signé aujourd’hui\nUne idée»"
+    assert warnings == ["double-encoded UTF-8 (mojibake such as 'Ã©') repaired"]
 
 
 def test_html_named_entities_are_recovered_with_a_warning():

@@ -3,16 +3,20 @@ layer, fallbacks to the entry's text, and no second alert for a replayed entry."
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import redis
 
 from monitor.config import Config
 from monitor.errors import TransientFetchError
+from monitor.model import Document, EntryInfo
 from monitor.pipeline import Pipeline
 from monitor.settings import Settings
 from tests.conftest import LoopbackServer, Route
 from workers import context
 from workers.entries import process_entry
+from workers.jobs import DOCUMENT_TTL, load_document, process_document, stage_document
 
 PARAS = (
     "Police in the port city of Example Bay said on Friday that they had foiled an attack plot against "
@@ -146,3 +150,31 @@ def test_loopback_link_is_refused_unless_allowed(
     out = process_entry(_entry(http_server, "/news/plot", summary=SUMMARY))
     assert _page_requests(http_server) == 0
     assert out["extraction_source"] == "entry-summary"
+
+
+def test_staged_document_keeps_its_bytes_and_is_processed_once(pipeline: Pipeline) -> None:
+    """A replay document is staged as raw bytes (not valid UTF-8 here), processed by its job, then removed."""
+    content = "<html><body><p>مثال</p></body></html>".encode("windows-1256") + bytes(range(128, 256))
+    entry = EntryInfo(feed_id="replay", key="k1", link="https://news.example.org/a/1", title="T")
+    doc = Document(source="a.html", content=content, content_type="text/html", url=entry.link, entry=entry)
+    doc_id = stage_document(pipeline.connection, pipeline.keys, doc)
+    assert load_document(pipeline.connection, pipeline.keys, doc_id) == doc
+    assert 0 < pipeline.connection.ttl(pipeline.keys.staged_document(doc_id)) <= DOCUMENT_TTL
+    staged = stage_document(pipeline.connection, pipeline.keys, replace(doc, content=PAGE))
+    out = process_document(staged)
+    assert (out["title"], out["source"], out["dedup"]) == (TITLE, "a.html", "new")
+    with pytest.raises(LookupError, match=f"staged document {staged} is gone"):
+        load_document(pipeline.connection, pipeline.keys, staged)
+
+
+def test_document_staged_as_one_json_string_is_still_read(pipeline: Pipeline) -> None:
+    """A document staged before the HASH layout (JSON with base64 content) loads as it was."""
+    import base64
+    import json
+
+    entry = EntryInfo(feed_id="replay", key="k2")
+    payload = {"source": "b.html", "content": base64.b64encode(PAGE).decode("ascii"), "content_type": "text/html",
+               "url": None, "entry": entry.__dict__}
+    pipeline.connection.set(pipeline.keys.staged_document("old1"), json.dumps(payload))
+    doc = load_document(pipeline.connection, pipeline.keys, "old1")
+    assert doc == Document(source="b.html", content=PAGE, content_type="text/html", url=None, entry=entry)

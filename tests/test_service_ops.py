@@ -222,7 +222,8 @@ def test_healthz_needs_redis_and_a_worker(env: dict[str, str], redis_client: red
 
 @needs_redis_server
 def test_embedded_redis_persists_with_aof_and_stops(tmp_path: Path) -> None:
-    """The embedded Redis answers on loopback with appendonly under the state dir; stop() ends it."""
+    """The embedded Redis answers on loopback with appendonly under the state dir and the dedup
+    index's hash limits; stop() ends it."""
     server = EmbeddedRedis(tmp_path / "state")
     url = server.start()
     assert server.process is not None
@@ -233,6 +234,10 @@ def test_embedded_redis_persists_with_aof_and_stops(tmp_path: Path) -> None:
         assert client.config_get("appendonly") == {"appendonly": "yes"}
         assert client.config_get("appendfsync") == {"appendfsync": "everysec"}
         assert client.config_get("dir")["dir"] == str(tmp_path / "state" / "redis")
+        assert client.config_get("hash-max-listpack-*") == {
+            "hash-max-listpack-entries": "512",
+            "hash-max-listpack-value": "64",
+        }
         client.set("kept", "1")
         with pytest.raises(ConfigError, match="in use by another monitor daemon"):
             EmbeddedRedis(tmp_path / "state").start()

@@ -35,19 +35,42 @@ def queue(connection: redis.Redis, keys: Keys, name: str) -> Queue:
 
 
 def stage_document(connection: redis.Redis, keys: Keys, doc: Document) -> str:
-    """Store ``doc`` in Redis for a worker and return its id (the job argument)."""
+    """Store ``doc`` in Redis for a worker and return its id (the job argument).
+
+    A HASH: ``meta`` (JSON: source, content type, URL, entry) and ``content`` (the page's raw
+    bytes; base64 in JSON cost ~2 ms a page to encode and decode, and a third more bytes).
+    """
     import uuid
 
     doc_id = uuid.uuid4().hex
-    payload = {
-        "source": doc.source,
-        "content": base64.b64encode(doc.content).decode("ascii"),
-        "content_type": doc.content_type,
-        "url": doc.url,
-        "entry": doc.entry.__dict__,
-    }
-    connection.set(keys.staged_document(doc_id), json.dumps(payload, ensure_ascii=False), ex=DOCUMENT_TTL)
+    meta = {"source": doc.source, "content_type": doc.content_type, "url": doc.url, "entry": doc.entry.__dict__}
+    pipe = connection.pipeline(transaction=True)
+    key = keys.staged_document(doc_id)
+    pipe.hset(key, mapping={"meta": json.dumps(meta, ensure_ascii=False), "content": doc.content})
+    pipe.expire(key, DOCUMENT_TTL)
+    pipe.execute()
     return doc_id
+
+
+def load_document(connection: redis.Redis, keys: Keys, doc_id: str) -> Document:
+    """The document :func:`stage_document` stored under ``doc_id``.
+
+    Raises:
+        LookupError: nothing is staged under ``doc_id`` (expired or already processed).
+    """
+    key = keys.staged_document(doc_id)
+    try:
+        raw_meta, content = connection.hmget(key, ["meta", "content"])
+    except redis.ResponseError:  # WRONGTYPE: staged before the HASH layout, as one JSON string
+        raw_meta = connection.get(key)
+        content = None
+    if raw_meta is None:
+        raise LookupError(f"staged document {doc_id} is gone (expired or already processed)")
+    meta = json.loads(raw_meta)
+    body = base64.b64decode(meta["content"]) if content is None else content
+    assert isinstance(body, bytes)  # the client does not decode responses
+    return Document(source=meta["source"], content=body, content_type=meta["content_type"], url=meta["url"],
+                    entry=EntryInfo(**meta["entry"]))
 
 
 def enqueue_document(connection: redis.Redis, keys: Keys, doc: Document, job_timeout: int) -> str:
@@ -76,17 +99,7 @@ def process_document(doc_id: str) -> dict[str, Any]:
     """
     pipeline = context.get()
     keys, r = pipeline.keys, pipeline.connection
-    raw = r.get(keys.staged_document(doc_id))
-    if raw is None:
-        raise LookupError(f"staged document {doc_id} is gone (expired or already processed)")
-    data = json.loads(raw)
-    doc = Document(
-        source=data["source"],
-        content=base64.b64decode(data["content"]),
-        content_type=data["content_type"],
-        url=data["url"],
-        entry=EntryInfo(**data["entry"]),
-    )
+    doc = load_document(r, keys, doc_id)
     with structlog.contextvars.bound_contextvars(doc_id=doc_id, source=doc.source):
         outcome = pipeline.process(doc)
         enqueue_deliveries(pipeline, outcome.alerts)
