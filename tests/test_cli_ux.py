@@ -21,6 +21,7 @@ from monitor.cli import app
 from monitor.logs import configure_logging
 from monitor.proc import free_port
 from tests.conftest import ROOT
+from tests.feed_helpers import write_config
 from tests.helpers import run_monitor
 from tests.service_helpers import wait_for
 
@@ -74,13 +75,7 @@ def test_feeds_list_says_never_polled_for_a_new_feed(
     env: dict[str, str], redis_client: redis.Redis, tmp_path: Path
 ) -> None:
     """A configured feed that was never polled reads `new never polled`, not `status=None`."""
-    config = tmp_path / "config"
-    config.mkdir()
-    for name in ("topics.yaml", "alerts.yaml"):
-        shutil.copy(ROOT / "config" / name, config / name)
-    (config / "feeds.yaml").write_text(
-        "feeds:\n  - id: wire\n    url: https://wire.example.com/rss.xml\n", encoding="utf-8"
-    )
+    config = write_config(tmp_path / "config", [{"id": "wire", "url": "https://wire.example.com/rss.xml"}])
     proc = run_monitor("feeds", "list", env={**env, "MONITOR_CONFIG_DIR": str(config)})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("wire: new never polled entries=0 new=0 errors=0 last=- next=")

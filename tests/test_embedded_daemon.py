@@ -23,6 +23,7 @@ import redis
 from monitor.embedded_redis import EmbeddedRedis, find_redis_server
 from monitor.keys import Keys
 from tests.conftest import ROOT
+from tests.feed_helpers import write_config
 from tests.service_helpers import alive, article, processes_with_arg, wait_for
 
 pytestmark = [pytest.mark.slow]
@@ -57,15 +58,8 @@ def _site(root: Path) -> Path:
 
 
 def _config(root: Path) -> Path:
-    root.mkdir()
-    for name in ("topics.yaml", "alerts.yaml"):
-        shutil.copy(ROOT / "config" / name, root / name)
-    (root / "feeds.yaml").write_text(
-        f"feeds:\n  - id: example-wire\n    url: http://127.0.0.1:{SITE_PORT}/feed.xml\n"
-        "    interval: 5\n    min_interval: 5\n",
-        encoding="utf-8",
-    )
-    return root
+    feed = {"id": "example-wire", "url": f"http://127.0.0.1:{SITE_PORT}/feed.xml", "interval": 5, "min_interval": 5}
+    return write_config(root, [feed])
 
 
 def _events(log_text: str, name: str) -> list[dict[str, object]]:

@@ -24,6 +24,7 @@ from monitor.embedded_redis import redis_answers
 from monitor.keys import Keys
 from monitor.proc import free_port
 from tests.conftest import LoopbackServer, Route
+from tests.feed_helpers import write_config
 from tests.service_helpers import (
     Daemon,
     alive,
@@ -265,15 +266,9 @@ def test_restart_after_sigterm_polls_on_without_realerting(
     env: dict[str, str], redis_client: redis.Redis, http_server: LoopbackServer, tmp_path: Path
 ) -> None:
     """Stop with SIGTERM, a new entry while down, restart: only the new entry is processed and alerted."""
-    from tests.conftest import ROOT
 
-    config = tmp_path / "config"
-    config.mkdir()
-    for name in ("topics.yaml", "alerts.yaml"):
-        shutil.copy(ROOT / "config" / name, config / name)
-    (config / "feeds.yaml").write_text(
-        f"feeds:\n  - id: example-wire\n    url: {http_server.url('/feed.xml')}\n    interval: 30\n",
-        encoding="utf-8",
+    config = write_config(
+        tmp_path / "config", [{"id": "example-wire", "url": http_server.url("/feed.xml"), "interval": 30}]
     )
     env = {**env, "MONITOR_CONFIG_DIR": str(config)}
     prefix = env["MONITOR_KEY_PREFIX"]
