@@ -48,7 +48,7 @@ def describe() -> str:
 
     if has_lsh():
         return (f"per item: seen:url + seen:text + minhash ({d.NUM_PERM} values, 4 bytes each) + "
-                f"one field in each of {d.BANDS} LSH band bucket hashes ({16 ** d.BUCKET_HEX:,} per band "
+                f"one field in each of {d.BANDS} LSH band bucket hashes ({2 ** d.BUCKET_BITS:,} per band "
                 f"and generation, {d.GENERATIONS} generations per retention), all with TTL")
     return "per item: seen:url + seen:text, with TTL"
 
@@ -60,7 +60,7 @@ def _signature(n: int) -> tuple[bytes, list[bytes]]:
 
     raw = os.urandom(4 * d.NUM_PERM)
     rnd = os.urandom(8 * d.BANDS)
-    return raw, [rnd[i * 8 : i * 8 + 2].hex()[: d.BUCKET_HEX].encode() + rnd[i * 8 + 2 : i * 8 + 2 + d.FIELD_BYTES]
+    return raw, [d.bucket_name(rnd[i * 8 : i * 8 + 8]) + rnd[i * 8 + 8 - d.FIELD_BYTES : i * 8 + 8]
                  for i in range(d.BANDS)]
 
 
@@ -97,7 +97,7 @@ def claim_via_module(client: Any, keys: Any, dedup: Any, ttl: int, ns: range) ->
             gen, expire_at = dedup.generation(time.time())
             claim(keys=[url_key, text_key],
                   args=[item_id, ttl, 1, raw, need, keys.minhash(""), d.MAX_CANDIDATES, bytes.fromhex(item_id),
-                        d.GENERATIONS + 1, expire_at, keys.lsh_bucket_prefix(), gen, d.BUCKET_HEX,
+                        d.GENERATIONS + 1, expire_at, keys.lsh_bucket_prefix(), gen, d.BUCKET_CHARS,
                         d.BAND_BYTES, b"".join(bands)],
                   client=pipe)
         else:
@@ -113,55 +113,69 @@ def _resp(*parts: str | bytes) -> bytes:
     return b"".join(out)
 
 
-def _raw_items(keys: Any, ns: range, ttl: int, now: float, expiring: set[int]) -> bytes:
+def _set_ex(key: str, value: bytes, ttl: bytes) -> bytes:
+    """``SET key value EX ttl`` as RESP (what ``_resp`` makes, without its per-part loop)."""
+    kb = key.encode()
+    return b"*5\r\n$3\r\nSET\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$2\r\nEX\r\n$%d\r\n%b\r\n" % (
+        len(kb), kb, len(value), value, len(ttl), ttl)
+
+
+def _raw_items(keys: Any, ns: range, ttl: int, now: float, made: dict[int, bytes]) -> bytes:
     """The commands the claim script runs for new items ``ns`` (value ``"id id"``: its own story).
 
     The band fields of the whole batch are grouped into one multi-field ``HSET`` per bucket key,
     and each bucket key gets its ``EXPIREAT`` and the script's ``""`` marker field once
-    (``expiring`` remembers which keys have them): the same keys, fields, values and expiries as
-    one claim per item, in far fewer commands. Buckets and fields are random, drawn for the
-    whole batch at once (NumPy and one ``os.urandom``): the per-band Python work is one append.
+    (``made`` maps the buckets already written to their key name in RESP): the same keys,
+    fields, values and expiries as one claim per item, in far fewer commands. Buckets and fields
+    are random, drawn for the whole batch at once, and the batch's field/value pairs are laid
+    out and grouped by bucket with NumPy: Python works once per item and once per bucket.
     """
     import numpy as np
 
     import monitor.dedup as d
 
-    t = str(ttl)
+    t = str(ttl).encode()
     cmds = []
     gen, expire_at = _generation(ttl, now)
-    per_band = 16**d.BUCKET_HEX
-    m, fb = len(ns), d.FIELD_BYTES
-    bucket_of = (np.arange(d.BANDS) * per_band + np.random.default_rng(ns.start).integers(0, per_band, (m, d.BANDS)))
-    rows = bucket_of.tolist()
-    blob = os.urandom(m * d.BANDS * fb)
-    buckets: dict[int, list[bytes]] = {}
-    field_head = b"$%d\r\n" % fb
+    per_band, fb, m = 2**d.BUCKET_BITS, d.FIELD_BYTES, len(ns)
+    signatures = os.urandom(m * 4 * d.NUM_PERM)
     for r, n in enumerate(ns):
         url_key, text_key = _item_keys(keys, n)
         item_id = f"{n:032x}"
-        value = f"{item_id} {item_id}"
-        cmds.append(_resp("SET", url_key, value, "EX", t) + _resp("SET", text_key, value, "EX", t))
-        cmds.append(_resp("SET", keys.minhash(item_id), item_id.encode() + b" " + os.urandom(4 * d.NUM_PERM), "EX", t))
-        tail = b"\r\n$16\r\n" + n.to_bytes(16, "big") + b"\r\n"
-        off = r * d.BANDS * fb
-        for i, idx in enumerate(rows[r]):
-            o = off + i * fb
-            fields = buckets.get(idx)
-            if fields is None:
-                fields = buckets[idx] = []
-            fields.append(field_head + blob[o : o + fb] + tail)
-    at = str(expire_at)
-    for idx, fields in buckets.items():
-        band, bucket = divmod(idx, per_band)
-        kb = keys.lsh_bucket(gen, band, f"{bucket:0{d.BUCKET_HEX}x}").encode()
-        new_key = idx not in expiring
-        if new_key:  # the script's marker field "" (value "") comes first in a new bucket
-            fields.insert(0, b"$0\r\n\r\n$0\r\n\r\n")
-        cmds.append(b"*%d\r\n$4\r\nHSET\r\n$%d\r\n%b\r\n" % (2 + 2 * len(fields), len(kb), kb))
-        cmds.extend(fields)
-        if new_key:
-            expiring.add(idx)
-            cmds.append(_resp("EXPIREAT", kb, at))
+        value = f"{item_id} {item_id}".encode()
+        sig = signatures[r * 4 * d.NUM_PERM : (r + 1) * 4 * d.NUM_PERM]
+        cmds.append(_set_ex(url_key, value, t) + _set_ex(text_key, value, t)
+                    + _set_ex(keys.minhash(item_id), item_id.encode() + b" " + sig, t))
+    # One RESP field/value pair per item and band: "$6\r\n<field>\r\n$16\r\n<item id>\r\n".
+    head, mid = b"$%d\r\n" % fb, b"\r\n$16\r\n"
+    size = len(head) + fb + len(mid) + 16 + 2
+    pairs = np.zeros((m, d.BANDS, size), dtype=np.uint8)
+    pairs[:, :, : len(head)] = np.frombuffer(head, dtype=np.uint8)
+    at = len(head)
+    pairs[:, :, at : at + fb] = np.frombuffer(os.urandom(m * d.BANDS * fb), dtype=np.uint8).reshape(m, d.BANDS, fb)
+    at += fb
+    pairs[:, :, at : at + len(mid)] = np.frombuffer(mid, dtype=np.uint8)
+    at += len(mid) + 8  # the id is n as 16 big-endian bytes: 8 zero bytes, then n
+    ids = np.arange(ns.start, ns.stop, dtype=">u8").view(np.uint8).reshape(m, 8)
+    pairs[:, :, at : at + 8] = ids[:, None, :]
+    pairs[:, :, -2:] = np.frombuffer(b"\r\n", dtype=np.uint8)
+    bucket_of = (np.arange(d.BANDS) * per_band + np.random.default_rng(ns.start).integers(0, per_band, (m, d.BANDS)))
+    order = np.argsort(bucket_of.ravel(), kind="stable")
+    grouped = pairs.reshape(m * d.BANDS, size)[order].tobytes()
+    buckets, starts, counts = np.unique(bucket_of.ravel()[order], return_index=True, return_counts=True)
+    expire = b"$%d\r\n%d\r\n" % (len(str(expire_at)), expire_at)
+    band_names = [keys.lsh_bucket(gen, band, "").encode() for band in range(d.BANDS)]
+    for idx, first, count in zip(buckets.tolist(), starts.tolist(), counts.tolist(), strict=True):
+        body = grouped[first * size : (first + count) * size]
+        name = made.get(idx)
+        if name is None:  # a new bucket: the script's marker field "" (value "") comes first
+            band, bucket = divmod(idx, per_band)
+            kb = band_names[band] + b"%0*x" % (d.BUCKET_CHARS, bucket)
+            name = made[idx] = b"$%d\r\n%b\r\n" % (len(kb), kb)
+            cmds.append(b"*%d\r\n$4\r\nHSET\r\n%b$0\r\n\r\n$0\r\n\r\n%b" % (4 + 2 * count, name, body))
+            cmds.append(b"*3\r\n$8\r\nEXPIREAT\r\n%b%b" % (name, expire))
+        else:
+            cmds.append(b"*%d\r\n$4\r\nHSET\r\n%b%b" % (2 + 2 * count, name, body))
     return b"".join(cmds)
 
 
@@ -181,9 +195,9 @@ def fill(redis_url: str, keys: Any, ttl: int, ns: range) -> None:
                             stderr=subprocess.STDOUT)
     assert proc.stdin is not None
     now = time.time()
-    expiring: set[int] = set()
+    made: dict[int, bytes] = {}
     for start in range(ns.start, ns.stop, BATCH):
-        proc.stdin.write(_raw_items(keys, range(start, min(start + BATCH, ns.stop)), ttl, now, expiring))
+        proc.stdin.write(_raw_items(keys, range(start, min(start + BATCH, ns.stop)), ttl, now, made))
     proc.stdin.close()
     out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
     if proc.wait() != 0 or "errors: 0" not in out:

@@ -36,7 +36,7 @@ Candidates found through the bands are verified in the script against their stor
 (count of equal MinHash values / :data:`NUM_PERM` estimates the Jaccard resemblance).
 
 Storage of the LSH index (per item ~1 KB of Redis instead of 32 one-member SETs, ~7.4 KB): a
-band's hash picks a **bucket** HASH by its first :data:`BUCKET_HEX` hex digits, key
+band's hash picks a **bucket** HASH by its first :data:`BUCKET_BITS` bits, key
 ``lsh:<generation>:<band>:<bucket>`` (:meth:`monitor.keys.Keys.lsh_bucket`), the next
 :data:`FIELD_BYTES` bytes are the field, the value the item ids (16 raw bytes each, at most
 :data:`MAX_IDS_PER_FIELD`, newest first); the first field of every bucket is ``""`` (empty
@@ -83,13 +83,17 @@ MAX_CANDIDATES = 200
 #: reads GENERATIONS + 1 of them per band (each generation ~0.05 ms of script time), and an
 #: entry outlives its item by at most ttl / GENERATIONS (on average half that).
 GENERATIONS = 2
-#: Hex digits of a band hash that pick its bucket key (16^3 = 4,096 bucket HASHes per band and
-#: generation); the hash's last :data:`FIELD_BYTES` bytes (raw, not hex: half the bytes for a
-#: bucket's listpack to hold and scan) are the field inside it. 12 + 48 bits per band hash.
-BUCKET_HEX = 3
+#: Bits of a band hash that pick its bucket key: 2^14 = 16,384 bucket HASHes per band and
+#: generation, named by :data:`BUCKET_CHARS` hex digits. At 1M items a bucket holds ~60 fields
+#: (each lookup and insert scans its listpack; with 4,096 buckets ~244 fields cost ~0.2 ms more
+#: per check), and it stays a listpack (512 fields) up to ~8M items per generation. The hash's
+#: last :data:`FIELD_BYTES` bytes (raw, not hex: half the bytes for a listpack to hold and scan)
+#: are the field inside the bucket: 14 + 48 bits per band hash.
+BUCKET_BITS = 14
+BUCKET_CHARS = (BUCKET_BITS + 3) // 4
 FIELD_BYTES = 6
 #: Bytes of one band in :attr:`Signature.bands` and in the claim script's band argument.
-BAND_BYTES = BUCKET_HEX + FIELD_BYTES
+BAND_BYTES = BUCKET_CHARS + FIELD_BYTES
 #: Item ids kept per bucket field, newest first (4 x 16 bytes = Redis' default
 #: ``hash-max-listpack-value`` 64, so the bucket stays in the compact listpack encoding).
 MAX_IDS_PER_FIELD = 4
@@ -101,7 +105,7 @@ _SEED = 1
 # ARGV: 1 new id (hex), 2 ttl seconds, 3 n_url, 4 signature (4 bytes per value, "" = no near
 #       level), 5 equal values needed, 6 minhash key prefix, 7 max candidates, 8 new id (16 raw
 #       bytes), 9 generations looked up per band, 10 EXPIREAT (unix s) of the current generation,
-#       11 lsh key prefix, 12 current generation, 13 bucket hex digits, 14 bytes per band,
+#       11 lsh key prefix, 12 current generation, 13 bucket name length, 14 bytes per band,
 #       15 the bands one after the other (bucket hex digits, then the field's raw bytes; one
 #       argument: 32 cost redis-py more to pack).
 # Stored values: seen url/text -> "item_id story_id"; minhash -> "story_id signature";
@@ -296,12 +300,20 @@ def _shingle_hashes(folded: str, size: int) -> np.ndarray:
     return (acc >> np.uint64(32)).astype(np.uint32)
 
 
+def bucket_name(digest: bytes) -> bytes:
+    """The bucket of a band hash (8 bytes): its first :data:`BUCKET_BITS` bits as
+    :data:`BUCKET_CHARS` lower-case hex digits (ASCII), the last part of its bucket key's name."""
+    number = int.from_bytes(digest[:4], "big") >> (32 - BUCKET_BITS)
+    return b"%0*x" % (BUCKET_CHARS, number)
+
+
 @dataclass(frozen=True)
 class Signature:
     """A MinHash signature: ``values`` (:data:`NUM_PERM` unsigned 32-bit values, big-endian, 4 bytes
     each; b"" when the text has no shingle) and its LSH ``bands``: per band, the 8-byte blake2b
-    hash of the band's bytes as its first :data:`BUCKET_HEX` hex digits (ASCII, the bucket) and
-    its last :data:`FIELD_BYTES` bytes (the field), :data:`BAND_BYTES` bytes in all."""
+    hash of the band's bytes as its bucket (its first :data:`BUCKET_BITS` bits as
+    :data:`BUCKET_CHARS` hex digits, ASCII) and its field (its last :data:`FIELD_BYTES` bytes),
+    :data:`BAND_BYTES` bytes in all."""
 
     values: bytes
     bands: tuple[bytes, ...]
@@ -351,7 +363,7 @@ class Deduplicator:
         raw = (hv * a + b).min(axis=0).astype(">u4").tobytes()
         width = ROWS * 4
         digests = (hashlib.blake2b(raw[i * width : (i + 1) * width], digest_size=8).digest() for i in range(BANDS))
-        return Signature(raw, tuple(d.hex()[:BUCKET_HEX].encode() + d[-FIELD_BYTES:] for d in digests))
+        return Signature(raw, tuple(bucket_name(d) + d[-FIELD_BYTES:] for d in digests))
 
     def generation(self, now: float) -> tuple[int, int]:
         """The LSH bucket generation at ``now`` (unix seconds) and when its keys expire.
@@ -401,7 +413,7 @@ class Deduplicator:
         args: list[str | bytes | int] = [new_id, self._ttl, len(url_keys), sig.values, self._need,
                                          self._keys.minhash(""), MAX_CANDIDATES, bytes.fromhex(new_id),
                                          GENERATIONS + 1, expire_at, self._keys.lsh_bucket_prefix(), gen,
-                                         BUCKET_HEX, BAND_BYTES, b"".join(sig.bands)]
+                                         BUCKET_CHARS, BAND_BYTES, b"".join(sig.bands)]
         kind, value, extra = (_text(v) for v in self._claim(keys=keys, args=args))
         earlier_id, story_id = value.split(" ", 1)
         if kind == "new":
