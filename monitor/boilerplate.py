@@ -100,7 +100,8 @@ CONSENT_PHRASES: dict[str, tuple[str, ...]] = {
     "fr": ("nous utilisons des cookies", "ce site utilise des cookies", "utilise des cookies",
            "accepter les cookies", "tout accepter", "politique de cookies", "gérer les cookies",
            "paramétrer les cookies", "en poursuivant votre navigation", "vos choix de confidentialité",
-           "gérer mes choix", "consentement"),
+           "gérer mes choix", "gérer mon consentement", "gérer le consentement",
+           "paramétrer votre consentement", "retirer votre consentement", "modifier votre consentement"),
     "ar": ("ملفات تعريف الارتباط", "نستخدم ملفات", "سياسة الكوكيز", "ملفات الكوكيز", "قبول الكوكيز",
            "باستمرارك في استخدام"),
 }

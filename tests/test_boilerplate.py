@@ -83,6 +83,7 @@ def test_economy_article_with_attack_teasers_gets_no_security_topic(extractor: H
         ("Advertisement", "ad"), ("PUBLICITÉ", "ad"), ("إعلان", "ad"),
         ("We use cookies to improve your experience. Accept all cookies", "consent"),
         ("En poursuivant votre navigation, vous acceptez l'utilisation de cookies.", "consent"),
+        ("Gérer mon consentement", "consent"),
         ("نستخدم ملفات تعريف الارتباط لتحسين تجربتك", "consent"),
         ("La suite est réservée aux abonnés.", "nav"),
     ],
@@ -99,6 +100,8 @@ def test_article_sentences_are_not_boilerplate() -> None:
         "The ministry said it would share the report with parliament next week.",
         "Advertising revenue fell by a third, the company said on Tuesday.",
         "Les deux affaires sont liées, selon le parquet, qui a ouvert une enquête.",
+        # consent as the subject of the news, not a cookie banner (a body line was cut for this word)
+        "Le juge a retenu le défaut de consentement, a précisé l'avocate de la plaignante.",
     ):
         assert filt.classify_line(line) is None
 
