@@ -6,6 +6,7 @@ Data goes to stdout (``--json``: JSON Lines), logs to stderr. Exit codes: 0 succ
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import time
@@ -51,19 +52,21 @@ def connect_or_exit(settings: Settings, *, wait: bool = False):  # type: ignore[
     """A checked Redis client; when nothing answers, exit 2 at once with a one-line error naming
     MONITOR_REDIS_URL, or with ``wait`` (daemon parts: worker, scheduler) log ``redis_unavailable``
     and try again after 1 s doubling to 30 s until Redis answers."""
+    from redis.backoff import ExponentialBackoff
+
     from monitor.redisconn import connect
 
-    delay = WAIT_START
-    while True:
+    backoff = ExponentialBackoff(cap=WAIT_CAP, base=WAIT_START)
+    for failures in itertools.count():
         try:
             return connect(settings.redis_url)
         except ConfigError as exc:
             if not wait:
                 typer.echo(f"error: {exc}", err=True)
                 raise typer.Exit(EXIT_CONFIG) from exc
+            delay = backoff.compute(failures)
             log.warning("redis_unavailable", error=str(exc), retry_in_seconds=delay)
         time.sleep(delay)
-        delay = min(delay * 2, WAIT_CAP)
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
