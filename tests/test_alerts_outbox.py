@@ -18,19 +18,14 @@ from monitor.pipeline import Pipeline
 from monitor.rqworker import MonitorWorker
 from tests.alert_support import SEED, TITLE, Receiver, config_dir, make_pipeline, run_alert_jobs
 from tests.helpers import json_lines, run_monitor
+from tests.test_alerts_delivery import RULE as DELIVERY_RULE
 from tests.test_alerts_digest import DIGEST, story
 from workers.jobs import enqueue_deliveries
 
 pytestmark = pytest.mark.integration
 
-RULE = """
-channels:
-  hook: "{url}"
-rules:
-  - name: security-desk
-    topics: [counter-terrorism, diplomacy]
-    channels: [hook]
-"""
+#: The delivery tests' webhook rule, without their extra lines.
+RULE = DELIVERY_RULE.replace("{extra}", "")
 
 LATER = 10**6  #: seconds added to the clock to judge the grace period "long past"
 
