@@ -127,10 +127,13 @@ def _md(value: str) -> str:
 
 
 def term_counts(evidence: list[Evidence], limit: int = MAX_TERMS) -> str:
-    """``"term ×count, ..."`` with title and body matches of one term added up, strongest first."""
+    """``"term ×count, ..."`` with title and body matches of one term added up, strongest first;
+    negated matches (they scored nothing) are left out."""
     counts: dict[str, int] = {}
     weights: dict[str, float] = {}
     for ev in evidence:
+        if ev.negated:
+            continue
         counts[ev.term] = counts.get(ev.term, 0) + ev.count
         weights[ev.term] = weights.get(ev.term, 0.0) + ev.weight * ev.count
     ranked = sorted(counts, key=lambda t: -weights[t])[:limit]

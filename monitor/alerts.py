@@ -236,7 +236,7 @@ class AlertRecorder:
             url=item.url,
             language=item.language,
             topics={t: item.topics[t] for t in item.labels},
-            evidence={t: item.evidence.get(t, []) for t in item.labels},
+            evidence={t: [e for e in item.evidence.get(t, []) if not e.negated] for t in item.labels},
             countries=item.countries,
             channels=list(rule.channels),
             reason=reason_for(rule, item),

@@ -272,8 +272,9 @@ class Classifier:
                 memo[tok] = self._entry(tok, lang)
         return memo
 
-    def _matches(self, toks: list[str], lang: str) -> dict[_Rule, tuple[int, int]]:
-        """Rule -> (matches, token index of the first match) in one token list, exclusions applied."""
+    def _matches(self, toks: list[str], lang: str) -> dict[_Rule, tuple[int, int, int]]:
+        """Rule -> (matches, token index of the first match, matches under a negation cue) in one
+        token list, exclusions applied."""
         memo = self._entries(toks, lang)
         hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]] = []
         last = len(toks) - 1
@@ -336,9 +337,13 @@ class Classifier:
         countries: dict[str, int] = defaultdict(int)
         for where, part in (("title", title), ("body", cut_related(text))):
             toks = tokens(normalize(part))
-            for rule, (count, at) in self._matches(toks, lang).items():
+            for rule, (count, at, negated) in self._matches(toks, lang).items():
                 if rule.topic == _COUNTRY:
                     countries[rule.term] += count
+                    continue
+                if negated:  # shown to the analyst, scores nothing
+                    evidence[rule.topic].append(Evidence(rule.term, negated, where, rule.weight, negated=True))  # type: ignore[arg-type]
+                if not count:
                     continue
                 topic = self._topics[rule.topic]
                 if where == "title":
@@ -363,7 +368,7 @@ class Classifier:
             and (len(distinct[name]) >= topic.min_distinct_terms or name in up_front)
         ]
         for evs in evidence.values():
-            evs.sort(key=lambda e: (-e.weight * e.count, e.term, e.where))
+            evs.sort(key=lambda e: (e.negated, -e.weight * e.count, e.term, e.where))
         return Classification(
             topics={k: round(v, 2) for k, v in scores.items()},
             labels=labels,
@@ -372,8 +377,8 @@ class Classifier:
         )
 
 
-def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> dict[_Rule, tuple[int, int]]:
-    """(matches, first token index) per rule after exclusions and negation; within a topic each
+def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> dict[_Rule, tuple[int, int, int]]:
+    """(matches, first token index, negated matches) per rule after exclusions; within a topic each
     token counts once, for the first rule in rank order, so "مكافحة الإرهاب" is not also counted
     as "إرهاب". A positive match under a negation cue of its topic covers its tokens (no shorter
     term counts there either) but is not counted: the NegEx window rule (Chapman et al. 2001).
@@ -394,6 +399,7 @@ def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> d
     hits.sort()
     covered: dict[str, set[int]] = defaultdict(set)
     counts: dict[_Rule, int] = defaultdict(int)
+    negated: dict[_Rule, int] = defaultdict(int)
     first: dict[_Rule, int] = {}
     for _, start, end, rule in hits:
         if rule.exclusion or rule.negation:
@@ -409,10 +415,11 @@ def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> d
                 continue
             seen.update(span)
         if rule.weight > 0 and (start in negated_start[rule.topic] or end - 1 in negated_end[rule.topic]):
+            negated[rule] += 1
             continue
         counts[rule] += 1
         first[rule] = min(first.get(rule, start), start)
-    return {rule: (n, first[rule]) for rule, n in counts.items()}
+    return {rule: (counts[rule], first.get(rule, -1), negated[rule]) for rule in counts.keys() | negated.keys()}
 
 
 def _compile(

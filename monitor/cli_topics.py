@@ -3,7 +3,8 @@
 ``classify`` reads one JSON object per stdin line: ``id``, ``title``, ``text``, optional
 ``language`` (ISO 639-1; detected with py3langid when absent). It writes one JSON line per
 good input line to stdout: ``id``, ``language``, ``topics`` (name -> score), ``labels``,
-``countries`` (code -> mentions), ``evidence`` (topic -> [{term, count, where, weight}]).
+``countries`` (code -> mentions), ``evidence`` (topic -> [{term, count, where, weight,
+negated}]; negated matches sit under a negation cue and score nothing).
 A bad line gets a one-line error on stderr naming its line number; the other lines are still
 processed and the exit code is 1.
 """

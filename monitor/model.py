@@ -89,12 +89,17 @@ class LanguageResult:
 
 @dataclass(frozen=True)
 class Evidence:
-    """One rule term that matched: the term as written in topics.yaml, how often, where."""
+    """One rule term that matched: the term as written in topics.yaml, how often, where.
+
+    ``negated`` marks matches under a negation cue of the topic ("police ruled out terrorism"):
+    listed so an analyst sees why a text was not labelled, but they add nothing to the score.
+    """
 
     term: str
     count: int
     where: Literal["title", "body"]
     weight: float
+    negated: bool = False
 
 
 @dataclass(frozen=True)

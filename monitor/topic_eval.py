@@ -112,7 +112,9 @@ def evaluate(
 
 
 def _error(item: LabelledItem, topic: str, kind: str, result: Classification) -> dict[str, Any]:
-    evidence = [f"{e.term}x{e.count}@{e.where}" for e in result.evidence.get(topic, [])]
+    evidence = [
+        f"{e.term}x{e.count}@{e.where}{' (negated)' if e.negated else ''}" for e in result.evidence.get(topic, [])
+    ]
     return {
         "id": item.id,
         "language": item.language,

@@ -34,7 +34,12 @@ def item(story_id: str, url: str) -> Item:
         language_confidence=0.99,
         topics={"counter-terrorism": 12.0},
         labels=["counter-terrorism"],
-        evidence={"counter-terrorism": [Evidence("militant*", 2, "title", 2.0)]},
+        evidence={
+            "counter-terrorism": [
+                Evidence("militant*", 2, "title", 2.0),
+                Evidence("terroris*", 1, "body", 3.0, negated=True),
+            ]
+        },
         countries={},
         duplicate_of=None,
         dedup="new",
@@ -62,13 +67,17 @@ def test_racing_items_of_one_story_record_one_alert_and_escalate_once(redis_clie
 
 
 def test_the_same_item_twice_is_counted_once(redis_client: redis.Redis) -> None:
-    """Recording an item again (a retried job) neither notifies nor adds its id twice."""
+    """Recording an item again (a retried job) neither notifies nor adds its id twice; the stored
+    alert lists the evidence that fired it."""
     rec = recorder(redis_client, "again", escalate=None)
     first = item("story-2", "https://a.example.com/x")
     assert [a.rule for a in rec.record(first, outlets=1)] == ["desk"]
     assert rec.record(first, outlets=1) == []
     [stored] = rec.recent(10)
     assert stored.item_ids == [first.id]
+    # the alert keeps the evidence that fired it, not the negated match
+    assert stored.evidence == {"counter-terrorism": [Evidence("militant*", 2, "title", 2.0)]}
+    assert stored.reason == "rule desk: counter-terrorism 12.0 (militant* ×2)"
 
 
 def test_a_rule_that_does_not_match_records_nothing(redis_client: redis.Redis) -> None:

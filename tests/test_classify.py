@@ -308,7 +308,8 @@ def test_a_counterterrorism_job_title_is_not_evidence(classifier: Classifier) ->
 
 
 def test_alert_reason_lists_a_term_once_with_title_and_body_counts_added() -> None:
-    """reason_for merges 'counter-terrorism' matched in title (1) and body (2) into one entry ×3."""
+    """reason_for merges 'counter-terrorism' matched in title (1) and body (2) into one entry ×3;
+    a negated match (it scored nothing) is not a reason."""
     from monitor.alerts import reason_for
     from monitor.config import AlertRule
     from monitor.model import Evidence, Item
@@ -317,6 +318,7 @@ def test_alert_reason_lists_a_term_once_with_title_and_body_counts_added() -> No
         Evidence("counter-terrorism", 1, "title", 4.0),
         Evidence("counter-terrorism", 2, "body", 4.0),
         Evidence("cell*", 1, "body", 2.0),
+        Evidence("terroris*", 1, "body", 3.0, negated=True),
     ]
     item = Item(
         id="i1",
@@ -476,7 +478,12 @@ def test_negation_cue_reaches_its_window_forward_and_backward() -> None:
     assert clf.classify("", "Terrorism is not suspected.", "en").topics["t"] == 0.0
     # only the negated occurrence is dropped: the other one still counts
     both = clf.classify("", "Police ruled out terrorism here. In the north, the other blast was terrorism.", "en")
-    assert [(e.term, e.count) for e in both.evidence["t"]] == [("terroris*", 1)]
+    assert both.topics["t"] == 3.0
+    # the negated one is listed after the scoring one, marked, so the analyst sees both
+    assert [(e.term, e.count, e.negated) for e in both.evidence["t"]] == [
+        ("terroris*", 1, False),
+        ("terroris*", 1, True),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -508,7 +515,8 @@ def test_ruled_out_terrorism_is_not_counter_terrorism(
     """Default rules: a stabbing where the police rule out terrorism gets no topic, in each language."""
     result = classifier.classify(title, text, language)
     assert "counter-terrorism" not in result.labels
-    assert not any(e.term.startswith(("terroris", "إرهاب")) for e in result.evidence.get("counter-terrorism", []))
+    terror = [e for e in result.evidence.get("counter-terrorism", []) if e.term.startswith(("terroris", "إرهاب"))]
+    assert terror and all(e.negated for e in terror)  # shown as negated, scoring nothing
 
 
 @pytest.mark.parametrize(
