@@ -33,6 +33,14 @@ How a text is scored, per topic:
    foreign ministry, an election story full of EU and NATO. This is the event-versus-entity
    distinction of event extraction, where an event mention needs a trigger and entity mentions
    are only its arguments (ACE 2005 annotation guidelines for events, LDC, 2005).
+7. ``relations`` terms (verbs and nouns of relations between states: "urges", "fustige",
+   "تندد", "rapprochement") score only as a relation event: one in the title or the lede,
+   while the title and lede name at least ``min_states`` different countries (gazetteer codes,
+   capitals as metonyms: "Rabat accueille froidement la proposition d'Alger"), adds the topic's
+   ``relation_weight`` once and counts as a term in the lede. This is the source-actor, verb,
+   target-actor pattern of political event coding (CAMEO: Gerner, Schrodt, Yilmaz & Abu-Jabr,
+   "Conflict and Mediation Event Observations", 2002), which short feed items often carry
+   without any diplomatic noun. The evidence reads ``term + codes`` ("accueille + DZ, MA").
 """
 
 from __future__ import annotations
@@ -42,15 +50,17 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import yaml
 
-from monitor.config import TopicsFile
+from monitor.config import LanguageRules, TopicConfig, TopicsFile
 from monitor.errors import ConfigError
 from monitor.model import Classification, Evidence
 from monitor.textnorm import normalize, tokens
 from monitor.wordforms import fold_latin, word_forms
 
+_Where = Literal["title", "body"]
 #: Shortest prefix a ``*`` term may have (shorter ones would match half the dictionary).
 MIN_PREFIX = 3
 #: Pseudo-topic under which gazetteer names are indexed.
@@ -77,6 +87,8 @@ class _Rule:
     #: A negation cue: ``+n`` negates matches starting within ``n`` tokens after it
     #: (``negated_by``), ``-n`` matches ending within ``n`` tokens before it (``negated_after``).
     negation: int = 0
+    #: A ``relations`` term: scores only beside two states (see :meth:`Classifier.classify`).
+    relation: bool = False
     #: Sort key of its matches: longer phrases first, then heavier terms, then longer terms;
     #: the serial number makes keys unique so hit tuples never compare rules.
     rank: tuple[int, float, int, int] = (0, 0.0, 0, 0)
@@ -93,10 +105,11 @@ class _Rule:
         exclusion: bool = False,
         context: bool = False,
         negation: int = 0,
+        relation: bool = False,
     ) -> _Rule:
         """A rule with its ``rank`` filled in."""
         rank = (-len(words), -weight, -len(term), next(_SERIAL))
-        return cls(topic, language, term, words, prefix, weight, exclusion, context, negation, rank)
+        return cls(topic, language, term, words, prefix, weight, exclusion, context, negation, relation, rank)
 
 
 #: Memo entry of a token: (single-word rules, phrase rules by their second word,
@@ -192,18 +205,7 @@ class Classifier:
         for name, topic in topics.topics.items():
             for lang, rules in topic.languages.items():
                 self._languages.add(lang)
-                for term, weight in rules.terms.items():
-                    self._add(_compile(name, lang, term, weight, exclusion=False))
-                for term, weight in rules.context.items():
-                    self._add(_compile(name, lang, term, weight, exclusion=False, context=True))
-                for term in rules.exclude:
-                    self._add(_compile(name, lang, term, 0.0, exclusion=True))
-                for term, weight in rules.against.items():
-                    self._add(_compile(name, lang, term, -weight, exclusion=False))
-                for term in rules.negated_by:
-                    self._add(_compile(name, lang, term, 0.0, exclusion=False, negation=topic.negation_window))
-                for term in rules.negated_after:
-                    self._add(_compile(name, lang, term, 0.0, exclusion=False, negation=-topic.negation_window))
+                self._add_rules(name, topic, lang, rules)
         for lang, names in (countries or {}).items():
             self._languages.add(lang)
             for country_name, code in names.items():
@@ -212,6 +214,24 @@ class Classifier:
                     self._add(_Rule.make(_COUNTRY, lang, code, words, False, 1.0))
         self._memo: dict[str, dict[str, _Entry]] = {lang: {} for lang in (*self._languages, "")}
         self._forms_memo: dict[str, tuple[str, ...]] = {}
+
+    def _add_rules(self, name: str, topic: TopicConfig, lang: str, rules: LanguageRules) -> None:
+        """Compile every section of one topic's rules in one language."""
+        for term, weight in rules.terms.items():
+            self._add(_compile(name, lang, term, weight, exclusion=False))
+        for term, weight in rules.context.items():
+            self._add(_compile(name, lang, term, weight, exclusion=False, context=True))
+        for term in rules.exclude:
+            self._add(_compile(name, lang, term, 0.0, exclusion=True))
+        for term, weight in rules.against.items():
+            self._add(_compile(name, lang, term, -weight, exclusion=False))
+        for term in rules.negated_by:
+            self._add(_compile(name, lang, term, 0.0, exclusion=False, negation=topic.negation_window))
+        for term in rules.negated_after:
+            self._add(_compile(name, lang, term, 0.0, exclusion=False, negation=-topic.negation_window))
+        if topic.relation_weight:
+            for term in rules.relations:
+                self._add(_compile(name, lang, term, topic.relation_weight, exclusion=False, relation=True))
 
     @property
     def topic_names(self) -> list[str]:
@@ -325,56 +345,97 @@ class Classifier:
 
         Returns:
             :class:`~monitor.model.Classification` with scores rounded to 2 decimals,
-            labels in config order, evidence sorted by contribution, countries most
-            mentioned first.
+            labels in config order, evidence sorted by contribution (negated matches last),
+            countries most mentioned first.
         """
         lang = language if language in self._languages else ""
-        scores: dict[str, float] = {name: 0.0 for name in self._topics}
-        evidence: dict[str, list[Evidence]] = {name: [] for name in self._topics}
-        distinct: dict[str, set[str]] = {name: set() for name in self._topics}
-        up_front: set[str] = set()  # topics with a term in the title or the lede
-        core: set[str] = set()  # topics with a match of a ``terms`` entry (not only context)
+        tally = _Tally(self._topics)
         countries: dict[str, int] = defaultdict(int)
-        for where, part in (("title", title), ("body", cut_related(text))):
+        states: set[str] = set()  # countries named in the title or the lede
+        relations: dict[str, tuple[str, _Where]] = {}  # topic -> first relation term up front, where
+        parts: tuple[tuple[_Where, str], ...] = (("title", title), ("body", cut_related(text)))
+        for where, part in parts:
             toks = tokens(normalize(part))
             for rule, (count, at, negated) in self._matches(toks, lang).items():
+                in_front = where == "title" or 0 <= at < LEDE_TOKENS
                 if rule.topic == _COUNTRY:
                     countries[rule.term] += count
-                    continue
-                if negated:  # shown to the analyst, scores nothing
-                    evidence[rule.topic].append(Evidence(rule.term, negated, where, rule.weight, negated=True))  # type: ignore[arg-type]
-                if not count:
-                    continue
-                topic = self._topics[rule.topic]
-                if where == "title":
-                    factor = topic.title_weight
+                    if in_front:
+                        states.add(rule.term)
+                elif rule.relation:
+                    if count and in_front:
+                        relations.setdefault(rule.topic, (rule.term, where))
                 else:
-                    factor = 1.0 / (
-                        (1.0 - topic.length_slope) + topic.length_slope * len(toks) / topic.length_pivot
-                    )
-                scores[rule.topic] += rule.weight * (1.0 + math.log(count)) * factor
-                if rule.weight > 0:
-                    distinct[rule.topic].add(rule.term)
-                    if not rule.context:
-                        core.add(rule.topic)
-                    if where == "title" or at < LEDE_TOKENS:
-                        up_front.add(rule.topic)
-                evidence[rule.topic].append(Evidence(rule.term, count, where, rule.weight))  # type: ignore[arg-type]
-        labels = [
-            name
-            for name, topic in self._topics.items()
-            if scores[name] >= topic.threshold
-            and name in core
-            and (len(distinct[name]) >= topic.min_distinct_terms or name in up_front)
-        ]
-        for evs in evidence.values():
-            evs.sort(key=lambda e: (e.negated, -e.weight * e.count, e.term, e.where))
+                    tally.add(rule, count, negated, where, len(toks), in_front)
+        for name, (term, where) in relations.items():
+            if len(states) >= self._topics[name].min_states:
+                tally.add_relation(name, f"{term} + {', '.join(sorted(states))}", where)
         return Classification(
-            topics={k: round(v, 2) for k, v in scores.items()},
-            labels=labels,
-            evidence={k: v for k, v in evidence.items() if v},
+            topics={k: round(v, 2) for k, v in tally.scores.items()},
+            labels=tally.labels(),
+            evidence=tally.sorted_evidence(),
             countries=dict(sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))),
         )
+
+
+class _Tally:
+    """Scores, evidence and labelling conditions of one text, topic by topic."""
+
+    def __init__(self, topics: dict[str, TopicConfig]) -> None:
+        self.topics = topics
+        self.scores: dict[str, float] = {name: 0.0 for name in topics}
+        self.evidence: dict[str, list[Evidence]] = {name: [] for name in topics}
+        self.distinct: dict[str, set[str]] = {name: set() for name in topics}
+        self.up_front: set[str] = set()  # topics with a term in the title or the lede
+        self.core: set[str] = set()  # topics with a match of a ``terms`` entry (not only context)
+
+    def add(
+        self, rule: _Rule, count: int, negated: int, where: _Where, length: int, in_front: bool
+    ) -> None:
+        """Add ``count`` matches of ``rule`` in a part of ``length`` tokens (module docstring, 5)."""
+        if negated:  # shown to the analyst, scores nothing
+            self.evidence[rule.topic].append(Evidence(rule.term, negated, where, rule.weight, negated=True))
+        if not count:
+            return
+        topic = self.topics[rule.topic]
+        if where == "title":
+            factor = topic.title_weight
+        else:
+            factor = 1.0 / ((1.0 - topic.length_slope) + topic.length_slope * length / topic.length_pivot)
+        self.scores[rule.topic] += rule.weight * (1.0 + math.log(count)) * factor
+        if rule.weight > 0:
+            self.distinct[rule.topic].add(rule.term)
+            if not rule.context:
+                self.core.add(rule.topic)
+            if in_front:
+                self.up_front.add(rule.topic)
+        self.evidence[rule.topic].append(Evidence(rule.term, count, where, rule.weight))
+
+    def add_relation(self, name: str, label: str, where: _Where) -> None:
+        """A relation term beside two states up front: a trigger with its source and target
+        arguments (module docstring, 7), so it counts as a term in the title or lede."""
+        weight = self.topics[name].relation_weight
+        self.scores[name] += weight
+        self.distinct[name].add(label)
+        self.core.add(name)
+        self.up_front.add(name)
+        self.evidence[name].append(Evidence(label, 1, where, weight))
+
+    def labels(self) -> list[str]:
+        """Topics at or above threshold with a core match and more than a passing mention (6)."""
+        return [
+            name
+            for name, topic in self.topics.items()
+            if self.scores[name] >= topic.threshold
+            and name in self.core
+            and (len(self.distinct[name]) >= topic.min_distinct_terms or name in self.up_front)
+        ]
+
+    def sorted_evidence(self) -> dict[str, list[Evidence]]:
+        """Evidence of the topics that have any, strongest first and negated matches last."""
+        for evs in self.evidence.values():
+            evs.sort(key=lambda e: (e.negated, -e.weight * e.count, e.term, e.where))
+        return {k: v for k, v in self.evidence.items() if v}
 
 
 def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> dict[_Rule, tuple[int, int, int]]:
@@ -382,7 +443,8 @@ def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> d
     token counts once, for the first rule in rank order, so "مكافحة الإرهاب" is not also counted
     as "إرهاب". A positive match under a negation cue of its topic covers its tokens (no shorter
     term counts there either) but is not counted: the NegEx window rule (Chapman et al. 2001).
-    A cue inside an exclusion phrase ("have not ruled out", "لم تستبعد") negates nothing."""
+    A cue inside an exclusion phrase ("have not ruled out", "لم تستبعد") negates nothing.
+    ``relations`` terms take part in exclusion and negation but cover no tokens."""
     excluded: set[int] = set()
     negated_start: dict[str, set[int]] = defaultdict(set)  # topic -> match starts a cue reaches
     negated_end: dict[str, set[int]] = defaultdict(set)  # topic -> match ends (last token) reached
@@ -404,7 +466,8 @@ def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> d
     for _, start, end, rule in hits:
         if rule.exclusion or rule.negation:
             continue
-        seen = covered[rule.topic]
+        # a relation term is counted beside the other terms and never hides them
+        seen: set[int] = set() if rule.relation else covered[rule.topic]
         if end - start == 1:
             if start in excluded or start in seen:
                 continue
@@ -423,7 +486,14 @@ def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> d
 
 
 def _compile(
-    topic: str, language: str, term: str, weight: float, exclusion: bool, context: bool = False, negation: int = 0
+    topic: str,
+    language: str,
+    term: str,
+    weight: float,
+    exclusion: bool,
+    context: bool = False,
+    negation: int = 0,
+    relation: bool = False,
 ) -> _Rule:
     prefix = term.endswith("*")
     words = rule_words(term)
@@ -432,7 +502,7 @@ def _compile(
         raise ConfigError(f"{where}: term {term!r} has no words")
     if prefix and len(words[-1]) < MIN_PREFIX:
         raise ConfigError(f"{where}: prefix term {term!r} needs at least {MIN_PREFIX} letters before '*'")
-    return _Rule.make(topic, language, term, words, prefix, weight, exclusion, context, negation)
+    return _Rule.make(topic, language, term, words, prefix, weight, exclusion, context, negation, relation)
 
 
 def load_countries(path: Path | None = None) -> dict[str, dict[str, str]]:

@@ -92,6 +92,9 @@ class LanguageRules(_Strict):
     that starts within the topic's ``negation_window`` tokens after a cue does not count.
     ``negated_after``: cues that negate what comes before them ("was ruled out"); a match that
     ends within ``negation_window`` tokens before such a cue does not count.
+    ``relations``: verbs and nouns of relations between states ("urges", "fustige", "تندد",
+    "rapprochement"); one in the title or the lede adds the topic's ``relation_weight`` once,
+    and only when the title and lede name at least ``min_states`` different countries.
     """
 
     terms: dict[str, float] = Field(default_factory=dict)
@@ -100,6 +103,7 @@ class LanguageRules(_Strict):
     against: dict[str, float] = Field(default_factory=dict)
     negated_by: tuple[str, ...] = ()
     negated_after: tuple[str, ...] = ()
+    relations: tuple[str, ...] = ()
 
     @field_validator("terms", "context", "against")
     @classmethod
@@ -110,7 +114,7 @@ class LanguageRules(_Strict):
                 raise ValueError(f"term {term!r}: weight must be > 0")
         return terms
 
-    @field_validator("exclude", "negated_by", "negated_after")
+    @field_validator("exclude", "negated_by", "negated_after", "relations")
     @classmethod
     def _check_exclude(cls, exclude: tuple[str, ...]) -> tuple[str, ...]:
         for term in exclude:
@@ -146,6 +150,12 @@ class TopicConfig(_Strict):
     #: as in NegEx (Chapman et al., "A Simple Algorithm for Identifying Negated Findings and
     #: Diseases in Discharge Summaries", J. Biomedical Informatics 34(5), 2001).
     negation_window: int = Field(5, ge=1, le=20)
+    #: Score added once when a ``relations`` term and at least ``min_states`` different
+    #: countries (the gazetteer's codes) appear in the title and the lede: a source state, a
+    #: relation verb, a target state, as in political event coding (CAMEO, Gerner, Schrodt et
+    #: al., "Conflict and Mediation Event Observations", 2002). 0 turns it off.
+    relation_weight: float = Field(0.0, ge=0)
+    min_states: int = Field(2, ge=2)
     languages: dict[str, LanguageRules]
 
 

@@ -532,3 +532,86 @@ def test_a_double_negative_keeps_the_evidence(classifier: Classifier, language: 
     result = classifier.classify("", text, language)
     assert result.labels == ["counter-terrorism"]
     assert any(e.term in ("terroris*", "إرهاب") for e in result.evidence["counter-terrorism"])
+
+
+def relation_classifier(relations: tuple[str, ...], lang: str = "en") -> Classifier:
+    """Topic "t": one ordinary term ("talks", 1), relation terms worth 3, threshold 3."""
+    rules = LanguageRules(terms={"talks": 1}, relations=relations)
+    topic = TopicConfig(threshold=3.0, min_distinct_terms=2, relation_weight=3.0, languages={lang: rules})
+    return Classifier(TopicsFile(topics={"t": topic}), load_countries())
+
+
+def test_a_relation_term_scores_only_between_two_states_up_front() -> None:
+    """'urges' with Japan and China in the title adds the relation weight once, labels, and the
+    evidence names the term and the countries; with one state, or with the relation only deep
+    in the body, it adds nothing."""
+    clf = relation_classifier(("urge*",))
+    two = clf.classify("Japan urges China to restore hotline", "Tokyo urges Beijing again.", "en")
+    assert two.topics["t"] == 3.0 and two.labels == ["t"]
+    assert [(e.term, e.count, e.where, e.weight) for e in two.evidence["t"]] == [("urge* + CN, JP", 1, "title", 3.0)]
+    one = clf.classify("Japan urges fishermen to stay in port", "The agency urges caution.", "en")
+    assert one.topics["t"] == 0.0 and one.labels == [] and "t" not in one.evidence
+    filler = " ".join(["The weather was calm."] * 15)  # 60 tokens: past the lede
+    deep = clf.classify("Japan and China", f"{filler} Officials urge calm.", "en")
+    assert deep.topics["t"] == 0.0 and deep.labels == []
+
+
+@pytest.mark.parametrize(
+    ("language", "relation", "title", "expected"),
+    [
+        ("fr", "fustig*", "Téhéran fustige les sanctions de Washington", "fustig* + IR, US"),
+        ("ar", "تندد", "الرباط تندد بقرار الجزائر", "تندد + DZ, MA"),
+    ],
+)
+def test_relation_terms_take_capitals_as_states_in_french_and_arabic(
+    language: str, relation: str, title: str, expected: str
+) -> None:
+    """Capitals stand for their states (Téhéran, Washington, الرباط, الجزائر); Arabic clitics on
+    the country names do not hide them (بقرار الجزائر)."""
+    result = relation_classifier((relation,), language).classify(title, "", language)
+    assert result.labels == ["t"]
+    assert [e.term for e in result.evidence["t"]] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "text", "relation"),
+    [
+        (
+            "en",
+            "Japan urges China to restore coast guard hotline",
+            "Tokyo called on Beijing on Monday to restore the maritime hotline between the two coast guards, "
+            "the foreign ministry said.",
+            "urge* + CN, JP",
+        ),
+        (
+            "fr",
+            "Rabat accueille froidement la proposition d'Alger sur le Sahel",
+            "Le ministère marocain des affaires étrangères a jugé « prématurée » l'initiative algérienne.",
+            "accueille + DZ, MA",
+        ),
+        (
+            "ar",
+            "الرباط تنتقد موقف الجزائر من ملف الصحراء",
+            "انتقدت وزارة الخارجية المغربية في بيان الموقف الجزائري الأخير.",
+            "تنتقد + DZ, MA",
+        ),
+    ],
+)
+def test_default_rules_label_a_short_item_by_its_relation_between_states(
+    classifier: Classifier, language: str, title: str, text: str, relation: str
+) -> None:
+    """A two-line item with no diplomatic noun: one state criticising or urging another, plus a
+    foreign ministry, is diplomacy, and the relation is the evidence that tipped it."""
+    result = classifier.classify(title, text, language)
+    assert result.labels == ["diplomacy"]
+    assert relation in terms_of(result, "diplomacy")
+
+
+def test_the_same_verb_toward_no_other_state_is_not_diplomacy(classifier: Classifier) -> None:
+    """'Japan urges fishermen ...' quoting the foreign ministry: one state, no relation event."""
+    result = classifier.classify(
+        "Japan urges fishermen to avoid typhoon zone",
+        "The fisheries agency called on crews on Monday to stay in port, the foreign ministry said.",
+        "en",
+    )
+    assert result.labels == [] and not any("+" in term for term in terms_of(result, "diplomacy"))

@@ -78,10 +78,8 @@ def test_seed_kind_and_economy_article_examples(classifier: Classifier) -> None:
 
 
 # Measured below target on the real corpus labels (F1 / precision), see the report in README.
-_CORPUS_GAPS = {
-    ("diplomacy", "all", "f1"),
-    ("diplomacy", "all", "precision"),
-}
+# Empty since the relation events (diplomacy 0.86/0.86/0.86 on all 400 items).
+_CORPUS_GAPS: set[tuple[str, str, str]] = set()
 _CORPUS_CASES = [
     pytest.param(topic, slice_, metric, marks=pytest.mark.xfail(strict=True, reason="known gap on real news"))
     if (topic, slice_, metric) in _CORPUS_GAPS
@@ -103,7 +101,7 @@ def test_corpus_labels_meet_targets(corpus_report: Report, topic: str, slice_: s
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize(("topic", "floor"), [("counter-terrorism", 0.90), ("diplomacy", 0.76)])
+@pytest.mark.parametrize(("topic", "floor"), [("counter-terrorism", 0.90), ("diplomacy", 0.85)])
 def test_corpus_labels_do_not_regress(corpus_report: Report, topic: str, floor: float) -> None:
     """Overall F1 on the real corpus items stays at least at the level measured when the rules were tuned."""
     assert corpus_report.to_json()["topics"][topic]["all"]["f1"] >= floor
