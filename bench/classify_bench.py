@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from monitor.classify import Classifier, load_countries
-from monitor.config import LanguageRules, TopicConfig, TopicsFile, load_yaml_model
+from monitor.config import TopicConfig, TopicsFile, load_yaml_model
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE_BYTES = 3000
@@ -71,9 +71,7 @@ def inflate(topics: TopicsFile, factor: int, seed: int = 11) -> TopicsFile:
                 kind = rng.random()
                 term = word(lang) + ("*" if kind < 0.2 else (" " + word(lang) if kind < 0.5 else ""))
                 terms[term] = 1.0
-            languages[lang] = LanguageRules(
-                terms=terms, context=rules.context, exclude=rules.exclude, against=rules.against
-            )
+            languages[lang] = rules.model_copy(update={"terms": terms})  # every other section kept
         new_topics[name] = TopicConfig(**{**topic.model_dump(), "languages": languages})
     return TopicsFile(topics=new_topics)
 

@@ -356,6 +356,7 @@ class Classifier:
         parts: tuple[tuple[_Where, str], ...] = (("title", title), ("body", cut_related(text)))
         for where, part in parts:
             toks = tokens(normalize(part))
+            factors = tally.factors(where, len(toks))
             for rule, (count, at, negated) in self._matches(toks, lang).items():
                 in_front = where == "title" or 0 <= at < LEDE_TOKENS
                 if rule.topic == _COUNTRY:
@@ -366,7 +367,7 @@ class Classifier:
                     if count and in_front:
                         relations.setdefault(rule.topic, (rule.term, where))
                 else:
-                    tally.add(rule, count, negated, where, len(toks), in_front)
+                    tally.add(rule, count, negated, where, factors[rule.topic], in_front)
         for name, (term, where) in relations.items():
             if len(states) >= self._topics[name].min_states:
                 tally.add_relation(name, f"{term} + {', '.join(sorted(states))}", where)
@@ -389,19 +390,22 @@ class _Tally:
         self.up_front: set[str] = set()  # topics with a term in the title or the lede
         self.core: set[str] = set()  # topics with a match of a ``terms`` entry (not only context)
 
-    def add(
-        self, rule: _Rule, count: int, negated: int, where: _Where, length: int, in_front: bool
-    ) -> None:
-        """Add ``count`` matches of ``rule`` in a part of ``length`` tokens (module docstring, 5)."""
+    def factors(self, where: _Where, length: int) -> dict[str, float]:
+        """Topic -> multiplier of a match in the title, or in a body of ``length`` tokens
+        (title weight; pivoted length normalization, module docstring, 5)."""
+        if where == "title":
+            return {name: topic.title_weight for name, topic in self.topics.items()}
+        return {
+            name: 1.0 / ((1.0 - topic.length_slope) + topic.length_slope * length / topic.length_pivot)
+            for name, topic in self.topics.items()
+        }
+
+    def add(self, rule: _Rule, count: int, negated: int, where: _Where, factor: float, in_front: bool) -> None:
+        """Add ``count`` matches of ``rule`` found where their weight is multiplied by ``factor``."""
         if negated:  # shown to the analyst, scores nothing
             self.evidence[rule.topic].append(Evidence(rule.term, negated, where, rule.weight, negated=True))
         if not count:
             return
-        topic = self.topics[rule.topic]
-        if where == "title":
-            factor = topic.title_weight
-        else:
-            factor = 1.0 / ((1.0 - topic.length_slope) + topic.length_slope * length / topic.length_pivot)
         self.scores[rule.topic] += rule.weight * (1.0 + math.log(count)) * factor
         if rule.weight > 0:
             self.distinct[rule.topic].add(rule.term)
@@ -446,26 +450,23 @@ def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> d
     A cue inside an exclusion phrase ("have not ruled out", "لم تستبعد") negates nothing.
     ``relations`` terms take part in exclusion and negation but cover no tokens."""
     excluded: set[int] = set()
-    negated_start: dict[str, set[int]] = defaultdict(set)  # topic -> match starts a cue reaches
-    negated_end: dict[str, set[int]] = defaultdict(set)  # topic -> match ends (last token) reached
-    for _, start, end, rule in hits:
+    cues = []
+    scored = []
+    for hit in hits:  # one pass: exclusions and cues are rare, most hits are plain terms
+        rule = hit[3]
         if rule.exclusion:
-            excluded.update(range(start, end))
-    for _, start, end, rule in hits:
-        if not rule.negation or excluded.intersection(range(start, end)):
-            continue  # an excluded cue is a double negative ("have not ruled out"): no negation
-        if rule.negation > 0:
-            negated_start[rule.topic].update(range(end, end + rule.negation))
+            excluded.update(range(hit[1], hit[2]))
+        elif rule.negation:
+            cues.append(hit)
         else:
-            negated_end[rule.topic].update(range(start + rule.negation, start))
-    hits.sort()
+            scored.append(hit)
+    negated_start, negated_end = _negation_windows(cues, excluded)
+    scored.sort()
     covered: dict[str, set[int]] = defaultdict(set)
     counts: dict[_Rule, int] = defaultdict(int)
     negated: dict[_Rule, int] = defaultdict(int)
     first: dict[_Rule, int] = {}
-    for _, start, end, rule in hits:
-        if rule.exclusion or rule.negation:
-            continue
+    for _, start, end, rule in scored:
         # a relation term is counted beside the other terms and never hides them
         seen: set[int] = set() if rule.relation else covered[rule.topic]
         if end - start == 1:
@@ -477,12 +478,31 @@ def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> d
             if excluded.intersection(span) or seen.intersection(span):
                 continue
             seen.update(span)
-        if rule.weight > 0 and (start in negated_start[rule.topic] or end - 1 in negated_end[rule.topic]):
+        if cues and rule.weight > 0 and (start in negated_start[rule.topic] or end - 1 in negated_end[rule.topic]):
             negated[rule] += 1
             continue
         counts[rule] += 1
         first[rule] = min(first.get(rule, start), start)
+    if not negated:
+        return {rule: (n, first[rule], 0) for rule, n in counts.items()}
     return {rule: (counts[rule], first.get(rule, -1), negated[rule]) for rule in counts.keys() | negated.keys()}
+
+
+def _negation_windows(
+    cues: list[tuple[tuple[int, float, int, int], int, int, _Rule]], excluded: set[int]
+) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+    """Per topic, the token positions where a match starts (``negated_by`` cues) or ends
+    (``negated_after`` cues) under a negation. A cue inside an exclusion negates nothing."""
+    negated_start: dict[str, set[int]] = defaultdict(set)
+    negated_end: dict[str, set[int]] = defaultdict(set)
+    for _, start, end, rule in cues:
+        if excluded.intersection(range(start, end)):
+            continue  # an excluded cue is a double negative ("have not ruled out"): no negation
+        if rule.negation > 0:
+            negated_start[rule.topic].update(range(end, end + rule.negation))
+        else:
+            negated_end[rule.topic].update(range(start + rule.negation, start))
+    return negated_start, negated_end
 
 
 def _compile(
