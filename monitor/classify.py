@@ -45,6 +45,7 @@ How a text is scored, per topic:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections import defaultdict
@@ -89,6 +90,8 @@ class _Rule:
     negation: int = 0
     #: A ``relations`` term: scores only beside two states (see :meth:`Classifier.classify`).
     relation: bool = False
+    #: A ``parties`` name: an international body counted as a state for the relations.
+    party: bool = False
     #: Sort key of its matches: longer phrases first, then heavier terms, then longer terms;
     #: the serial number makes keys unique so hit tuples never compare rules.
     rank: tuple[int, float, int, int] = (0, 0.0, 0, 0)
@@ -106,10 +109,11 @@ class _Rule:
         context: bool = False,
         negation: int = 0,
         relation: bool = False,
+        party: bool = False,
     ) -> _Rule:
         """A rule with its ``rank`` filled in."""
         rank = (-len(words), -weight, -len(term), next(_SERIAL))
-        return cls(topic, language, term, words, prefix, weight, exclusion, context, negation, relation, rank)
+        return cls(topic, language, term, words, prefix, weight, exclusion, context, negation, relation, party, rank)
 
 
 #: Memo entry of a token: (single-word rules, phrase rules by their second word,
@@ -232,6 +236,9 @@ class Classifier:
         if topic.relation_weight:
             for term in rules.relations:
                 self._add(_compile(name, lang, term, topic.relation_weight, exclusion=False, relation=True))
+            for party, code in rules.parties.items():
+                rule = _compile(name, lang, party, topic.relation_weight, exclusion=False, party=True)
+                self._add(dataclasses.replace(rule, term=code))  # matched by name, reported by code
 
     @property
     def topic_names(self) -> list[str]:
@@ -352,6 +359,7 @@ class Classifier:
         tally = _Tally(self._topics)
         countries: dict[str, int] = defaultdict(int)
         states: set[str] = set()  # countries named in the title or the lede
+        parties: dict[str, set[str]] = defaultdict(set)  # topic -> its parties named up front
         relations: dict[str, tuple[str, _Where]] = {}  # topic -> first relation term up front, where
         parts: tuple[tuple[_Where, str], ...] = (("title", title), ("body", cut_related(text)))
         for where, part in parts:
@@ -366,11 +374,15 @@ class Classifier:
                 elif rule.relation:
                     if count and in_front:
                         relations.setdefault(rule.topic, (rule.term, where))
+                elif rule.party:
+                    if count and in_front:
+                        parties[rule.topic].add(rule.term)
                 else:
                     tally.add(rule, count, negated, where, factors[rule.topic], in_front)
         for name, (term, where) in relations.items():
-            if len(states) >= self._topics[name].min_states:
-                tally.add_relation(name, f"{term} + {', '.join(sorted(states))}", where)
+            sides = sorted(states) + sorted(parties[name])
+            if len(sides) >= self._topics[name].min_states:
+                tally.add_relation(name, f"{term} + {', '.join(sides)}", where)
         return Classification(
             topics={k: round(v, 2) for k, v in tally.scores.items()},
             labels=tally.labels(),
@@ -468,7 +480,7 @@ def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> d
     first: dict[_Rule, int] = {}
     for _, start, end, rule in scored:
         # a relation term is counted beside the other terms and never hides them
-        seen: set[int] = set() if rule.relation else covered[rule.topic]
+        seen: set[int] = set() if rule.relation or rule.party else covered[rule.topic]
         if end - start == 1:
             if start in excluded or start in seen:
                 continue
@@ -514,6 +526,7 @@ def _compile(
     context: bool = False,
     negation: int = 0,
     relation: bool = False,
+    party: bool = False,
 ) -> _Rule:
     prefix = term.endswith("*")
     words = rule_words(term)
@@ -522,7 +535,7 @@ def _compile(
         raise ConfigError(f"{where}: term {term!r} has no words")
     if prefix and len(words[-1]) < MIN_PREFIX:
         raise ConfigError(f"{where}: prefix term {term!r} needs at least {MIN_PREFIX} letters before '*'")
-    return _Rule.make(topic, language, term, words, prefix, weight, exclusion, context, negation, relation)
+    return _Rule.make(topic, language, term, words, prefix, weight, exclusion, context, negation, relation, party)
 
 
 def load_countries(path: Path | None = None) -> dict[str, dict[str, str]]:

@@ -95,6 +95,9 @@ class LanguageRules(_Strict):
     ``relations``: verbs and nouns of relations between states ("urges", "fustige", "تندد",
     "rapprochement"); one in the title or the lede adds the topic's ``relation_weight`` once,
     and only when the title and lede name at least ``min_states`` different countries.
+    ``parties``: name -> code of international bodies that count as one side of such a
+    relation, beside the countries ("demande ... à l'OTAN", "défie la Cedeao"): ``OTAN: NATO``;
+    names of one body share its code. They score nothing by themselves.
     """
 
     terms: dict[str, float] = Field(default_factory=dict)
@@ -104,6 +107,7 @@ class LanguageRules(_Strict):
     negated_by: tuple[str, ...] = ()
     negated_after: tuple[str, ...] = ()
     relations: tuple[str, ...] = ()
+    parties: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("terms", "context", "against")
     @classmethod
@@ -120,6 +124,15 @@ class LanguageRules(_Strict):
         for term in exclude:
             _check_term(term)
         return exclude
+
+    @field_validator("parties")
+    @classmethod
+    def _check_parties(cls, parties: dict[str, str]) -> dict[str, str]:
+        for name, code in parties.items():
+            _check_term(name)
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", str(code)):
+                raise ValueError(f"party {name!r}: code {code!r} must be letters, digits or '-'")
+        return parties
 
 
 def _check_term(term: str) -> None:
@@ -151,7 +164,7 @@ class TopicConfig(_Strict):
     #: Diseases in Discharge Summaries", J. Biomedical Informatics 34(5), 2001).
     negation_window: int = Field(5, ge=1, le=20)
     #: Score added once when a ``relations`` term and at least ``min_states`` different
-    #: countries (the gazetteer's codes) appear in the title and the lede: a source state, a
+    #: countries (the gazetteer's codes) or ``parties`` appear in the title and the lede: a source state, a
     #: relation verb, a target state, as in political event coding (CAMEO, Gerner, Schrodt et
     #: al., "Conflict and Mediation Event Observations", 2002). 0 turns it off.
     relation_weight: float = Field(0.0, ge=0)

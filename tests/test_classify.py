@@ -615,3 +615,54 @@ def test_the_same_verb_toward_no_other_state_is_not_diplomacy(classifier: Classi
         "en",
     )
     assert result.labels == [] and not any("+" in term for term in terms_of(result, "diplomacy"))
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "text", "relation"),
+    [
+        (
+            "en",
+            "Mali defies ECOWAS over two-year transition",
+            "The junta rejected the election timetable set by the regional bloc.",
+            "defies + ML, ECOWAS",
+        ),
+        (
+            "fr",
+            "Le Mali défie la Cédéao et garde sa transition de deux ans",
+            "La junte a rejeté le calendrier électoral proposé par l'organisation régionale.",
+            "défie + ML, ECOWAS",
+        ),
+        (
+            "ar",
+            "النيجر تتحدى إيكواس وتمدد المرحلة الانتقالية",
+            "رفض المجلس العسكري الجدول الزمني للانتخابات الذي اقترحته المجموعة الإقليمية.",
+            "تتحدى + NE, ECOWAS",
+        ),
+    ],
+)
+def test_an_international_body_is_one_side_of_a_relation(
+    classifier: Classifier, language: str, title: str, text: str, relation: str
+) -> None:
+    """A state defying a regional body: ``parties`` names count as a side and are reported by
+    their code (Cédéao and إيكواس are both ECOWAS)."""
+    result = classifier.classify(title, text, language)
+    assert result.labels == ["diplomacy"]
+    assert relation in terms_of(result, "diplomacy")
+    assert "ECOWAS" not in result.countries  # a party is not a country
+
+
+def test_two_names_of_one_body_are_one_side() -> None:
+    """'NATO' and 'North Atlantic Treaty Organization' share a code: one side, no relation."""
+    rules = LanguageRules(
+        terms={"talks": 1},
+        relations=("urge*",),
+        parties={"NATO": "NATO", "North Atlantic Treaty Organization": "NATO"},
+    )
+    topic = TopicConfig(threshold=3.0, min_distinct_terms=1, relation_weight=3.0, languages={"en": rules})
+    clf = Classifier(TopicsFile(topics={"t": topic}), {})
+    alone = clf.classify("NATO urges calm", "The North Atlantic Treaty Organization spoke.", "en")
+    assert alone.topics["t"] == 0.0
+    two = clf.classify("NATO urges Russia to talk", "", "en")
+    assert two.topics["t"] == 0.0  # no gazetteer here: Russia is not a side either
+    clf = Classifier(TopicsFile(topics={"t": topic}), load_countries())
+    assert [e.term for e in clf.classify("NATO urges Russia to talk", "", "en").evidence["t"]] == ["urge* + RU, NATO"]

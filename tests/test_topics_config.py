@@ -83,3 +83,14 @@ def test_relation_term_and_min_states_are_validated(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"topics\.yaml:3: topics\.t\.min_states: .*greater than or equal to 2"):
         Config.load(config_dir)
+
+
+def test_party_code_is_validated(tmp_path: Path) -> None:
+    """A party's code must be a short identifier; the error names the party and the code."""
+    config_dir = write_topics(
+        tmp_path,
+        "topics:\n  t:\n    relation_weight: 3\n    languages:\n      en:\n"
+        "        parties:\n          NATO: 'the alliance'\n",
+    )
+    with pytest.raises(ConfigError, match=r"topics\.t\.languages\.en\.parties: .*'NATO': code 'the alliance'"):
+        Config.load(config_dir)
