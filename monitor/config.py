@@ -6,6 +6,7 @@ Every error names the file, the line and the path of the value at fault, e.g.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,13 +110,22 @@ class LanguageRules(_Strict):
     relations: tuple[str, ...] = ()
     parties: dict[str, str] = Field(default_factory=dict)
 
+    @field_validator("terms", "context", "against", mode="before")
+    @classmethod
+    def _no_bool_weights(cls, terms: Any) -> Any:
+        if isinstance(terms, dict):
+            for term, weight in terms.items():
+                if isinstance(weight, bool):  # YAML yes/no/on/off would otherwise become 1.0/0.0
+                    raise ValueError(f"term {term!r}: weight {weight!r} is not a number")
+        return terms
+
     @field_validator("terms", "context", "against")
     @classmethod
     def _check_terms(cls, terms: dict[str, float]) -> dict[str, float]:
         for term, weight in terms.items():
             _check_term(term)
-            if weight <= 0:
-                raise ValueError(f"term {term!r}: weight must be > 0")
+            if not math.isfinite(weight) or weight <= 0:
+                raise ValueError(f"term {term!r}: weight must be a number > 0, not {weight}")
         return terms
 
     @field_validator("exclude", "negated_by", "negated_after", "relations")
@@ -145,14 +155,16 @@ def _check_term(term: str) -> None:
         raise ValueError(f"term {term!r}: '*' is only allowed once, at the end")
     if term.endswith("*") and len(words[-1]) < 3:
         raise ValueError(f"term {term!r}: a prefix term needs at least 3 letters before '*'")
+    if re.search(r"\s-\s|^-\s", term):
+        raise ValueError(f"term {term!r} looks like two list entries joined (check the indentation)")
 
 
 class TopicConfig(_Strict):
     """One topic: threshold on the score, weight multiplier for title matches, rules per language."""
 
     description: str = ""
-    threshold: float = Field(4.0, gt=0)
-    title_weight: float = Field(2.0, ge=0)
+    threshold: float = Field(4.0, gt=0, allow_inf_nan=False)
+    title_weight: float = Field(2.0, ge=0, allow_inf_nan=False)
     min_distinct_terms: int = Field(2, ge=1)
     #: Pivoted length normalization of the body score (Singhal, Buckley & Mitra, "Pivoted
     #: Document Length Normalization", SIGIR 1996): body score is divided by
@@ -167,9 +179,30 @@ class TopicConfig(_Strict):
     #: countries (the gazetteer's codes) or ``parties`` appear in the title and the lede: a source state, a
     #: relation verb, a target state, as in political event coding (CAMEO, Gerner, Schrodt et
     #: al., "Conflict and Mediation Event Observations", 2002). 0 turns it off.
-    relation_weight: float = Field(0.0, ge=0)
+    relation_weight: float = Field(0.0, ge=0, allow_inf_nan=False)
     min_states: int = Field(2, ge=2)
     languages: dict[str, LanguageRules]
+
+    @field_validator("languages")
+    @classmethod
+    def _iso_languages(cls, languages: dict[str, LanguageRules]) -> dict[str, LanguageRules]:
+        import pycountry
+
+        for code in languages:
+            if not re.fullmatch(r"[a-z]{2}", code) or pycountry.languages.get(alpha_2=code) is None:
+                raise ValueError(f"language {code!r} is not an ISO 639-1 code (ar, en, fr, ...)")
+        return languages
+
+    @model_validator(mode="after")
+    def _rules_that_can_work(self) -> TopicConfig:
+        if not any(rules.terms for rules in self.languages.values()):
+            raise ValueError("no terms in any language: this topic could never label an item")
+        relations = any(rules.relations or rules.parties for rules in self.languages.values())
+        if relations and not self.relation_weight:
+            raise ValueError("relations or parties are given but relation_weight is 0, so they would never score")
+        if self.relation_weight and not any(rules.relations for rules in self.languages.values()):
+            raise ValueError("relation_weight is set but no language has relations")
+        return self
 
 
 class TopicsFile(_Strict):
@@ -292,6 +325,45 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key repeated in one mapping: PyYAML would keep the last
+    one silently, so a second ``diplomacy:`` or ``en:`` block would replace the first."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # "<<: *anchor" merges; keys written here may override merged ones
+            key = key_node.value
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} repeated (first on line {seen[key]})", key_node.start_mark
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def _term_line(root: yaml.Node | None, loc: tuple[Any, ...], msg: str) -> int | None:
+    """The line of the entry a validator message names (``term 'X'``, ``party 'X'``) inside the
+    section at ``loc``, so the error points at the bad term, not at its section's header."""
+    named = re.match(r"(?:term|party) (['\"])(.+?)\1", msg)
+    node = root
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            return None
+    if not named or node is None:
+        return None
+    children = [k for k, _ in node.value] if isinstance(node, yaml.MappingNode) else getattr(node, "value", [])
+    for child in children if isinstance(children, list) else []:
+        if isinstance(child, yaml.ScalarNode) and child.value == named.group(2):
+            return int(child.start_mark.line) + 1
+    return None
+
+
 def load_yaml_model(path: Path, model: type[M]) -> M:
     """Parse ``path`` as YAML and validate it against ``model``.
 
@@ -304,7 +376,7 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
     try:
-        data = yaml.safe_load(text) or {}
+        data = yaml.load(text, Loader=_UniqueKeyLoader) or {}  # a SafeLoader subclass
         node = yaml.compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
@@ -316,8 +388,8 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
         problems = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            line = _line_of(node, loc)
-            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
+            line = _term_line(node, loc, msg) or _line_of(node, loc)
             problems.append(f"{path}:{line or '?'}: {_format_loc(loc)}: {msg}{_owner_of(data, loc)}")
         raise ConfigError("; ".join(problems)) from exc
 

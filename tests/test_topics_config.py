@@ -22,14 +22,15 @@ def write_topics(tmp_path: Path, body: str) -> Path:
 
 
 def test_short_prefix_term_names_topic_and_term(tmp_path: Path) -> None:
-    """'ab*' under topic 'security' is reported with its line, the topic path and the term."""
+    """'ab*' under topic 'security' is reported with its own line (7, not its section's), the topic
+    path and the term."""
     config_dir = write_topics(
         tmp_path,
         "topics:\n  security:\n    languages:\n      en:\n"
         "        terms:\n          bomb: 2\n          ab*: 1\n",
     )
     with pytest.raises(
-        ConfigError, match=r"topics\.yaml:5: topics\.security\.languages\.en\.terms: .*'ab\*'.*3 letters"
+        ConfigError, match=r"topics\.yaml:7: topics\.security\.languages\.en\.terms: .*'ab\*'.*3 letters"
     ):
         Config.load(config_dir)
 
@@ -50,7 +51,7 @@ def test_negative_weight_is_refused(tmp_path: Path) -> None:
     config_dir = write_topics(
         tmp_path, "topics:\n  t:\n    languages:\n      ar:\n        terms:\n          إرهاب: -1\n"
     )
-    with pytest.raises(ConfigError, match=r"topics\.t\.languages\.ar\.terms: .*'إرهاب': weight must be > 0"):
+    with pytest.raises(ConfigError, match=r"languages\.ar\.terms: .*'إرهاب': weight must be a number > 0, not -1"):
         Config.load(config_dir)
 
 
@@ -66,7 +67,7 @@ def test_context_term_is_validated_like_a_term(tmp_path: Path) -> None:
     config_dir = write_topics(
         tmp_path, "topics:\n  t:\n    languages:\n      fr:\n        context:\n          Quai d'Orsay: 0\n"
     )
-    with pytest.raises(ConfigError, match=r"topics\.t\.languages\.fr\.context: .*\"Quai d'Orsay\": weight must be > 0"):
+    with pytest.raises(ConfigError, match=r"languages\.fr\.context: .*\"Quai d'Orsay\": weight must be a number > 0"):
         Config.load(config_dir)
 
 
@@ -94,3 +95,51 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"topics\.t\.languages\.en\.parties: .*'NATO': code 'the alliance'"):
         Config.load(config_dir)
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        # a second block of one topic (or language) would silently replace the first
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
+            "  t:\n    languages:\n      en:\n        terms:\n          embassy: 3\n",
+            r"topics\.yaml:7:3: invalid YAML: key 't' repeated \(first on line 2\)",
+        ),
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n          talks: 1\n",
+            r"topics\.yaml:7:11: invalid YAML: key 'talks' repeated \(first on line 6\)",
+        ),
+        # a language that is not an ISO 639-1 code would only apply to items of unknown language
+        (
+            "topics:\n  t:\n    languages:\n      fre:\n        terms:\n          traité: 2\n",
+            r"topics\.t\.languages: language 'fre' is not an ISO 639-1 code",
+        ),
+        ("topics:\n  t:\n    languages:\n      EN:\n        terms:\n          talks: 2\n", r"language 'EN' is not"),
+        # rules that could never do anything
+        ("topics:\n  t:\n    languages: {}\n", r"topics\.t: no terms in any language"),
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
+            "        relations: [urges]\n",
+            r"topics\.t: relations or parties are given but relation_weight is 0",
+        ),
+        (
+            "topics:\n  t:\n    relation_weight: 3\n    languages:\n      en:\n        terms:\n          talks: 2\n",
+            r"topics\.t: relation_weight is set but no language has relations",
+        ),
+        # weights that are not numbers
+        ("topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: .nan\n", r"'talks': weight must"),
+        ("topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: yes\n", r"'talks': weight True"),
+        # a list entry indented under the previous one becomes "defied - agree*"
+        (
+            "topics:\n  t:\n    relation_weight: 3\n    languages:\n      en:\n        terms:\n          talks: 2\n"
+            "        relations:\n          - defied\n           - agree*\n",
+            r"topics\.yaml:9: .*relations: term 'defied - agree\*' looks like two list entries joined",
+        ),
+    ],
+)
+def test_rules_that_would_be_silently_wrong_are_refused(tmp_path: Path, body: str, error: str) -> None:
+    """Mistakes an analyst makes in topics.yaml that YAML or a lenient loader would accept and that
+    would switch rules off without a word: each is refused, naming the line or topic at fault."""
+    with pytest.raises(ConfigError, match=error):
+        Config.load(write_topics(tmp_path, body))
