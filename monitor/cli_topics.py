@@ -123,7 +123,9 @@ def eval_command(
     classifier = _classifier(config_dir)
     try:
         items = [
-            item for path in files for item in load_items(path, corpus if corpus.exists() else None, split)
+            item
+            for path in files
+            for item in load_items(path, corpus if corpus.exists() else None, split, classifier.topic_names)
         ]
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -113,7 +113,7 @@ def evaluate(
 
 def _error(item: LabelledItem, topic: str, kind: str, result: Classification) -> dict[str, Any]:
     evidence = [
-        f"{e.term}x{e.count}@{e.where}{' (negated)' if e.negated else ''}" for e in result.evidence.get(topic, [])
+        f"{e.term} ×{e.count} ({e.where}{', negated' if e.negated else ''})" for e in result.evidence.get(topic, [])
     ]
     return {
         "id": item.id,
@@ -126,23 +126,31 @@ def _error(item: LabelledItem, topic: str, kind: str, result: Classification) ->
     }
 
 
-def load_items(path: Path, corpus: Path | None = None, split: str | None = None) -> list[LabelledItem]:
+def load_items(
+    path: Path, corpus: Path | None = None, split: str | None = None, topics: Iterable[str] | None = None
+) -> list[LabelledItem]:
     """Read a labelled JSON Lines file; corpus references are resolved under ``corpus``.
 
     Args:
         corpus: the shared corpus folder (with ``pages/`` and ``feeds/``); needed only when
             the file references corpus items.
         split: keep only items of this split (``dev`` or ``heldout``); None keeps all.
+        topics: the configured topic names; a label outside them is an error (a typo such as
+            "diplomcy" would otherwise make a positive count as a negative). None: not checked.
 
     Raises:
-        ConfigError: unreadable file, a line that is not a labelled item (naming file and line),
-            or a corpus reference that cannot be resolved.
+        ConfigError: unreadable file, a line that is not a labelled item (naming file and line:
+            ``labels`` not a list of topic names, an unknown label, a ``split`` other than
+            ``dev``/``heldout``, an id already used on an earlier line), or a corpus reference
+            that cannot be resolved.
     """
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
     resolver = _CorpusResolver(corpus) if corpus else None
+    known = None if topics is None else frozenset(topics)
+    seen: dict[str, int] = {}
     items = []
     for n, line in enumerate(lines, 1):
         if not line.strip():
@@ -158,17 +166,35 @@ def load_items(path: Path, corpus: Path | None = None, split: str | None = None)
             item = LabelledItem(
                 str(row["id"]),
                 row["language"],
-                frozenset(row["labels"]),
+                _labels(row["labels"], known),
                 title,
                 text,
                 row.get("split", "dev"),
                 row.get("kind", ""),
             )
+            if item.split not in SPLITS:
+                raise ConfigError(f"split {item.split!r} is not one of {', '.join(SPLITS)}")
+            if item.id in seen:
+                raise ConfigError(f"id {item.id!r} is already used on line {seen[item.id]}")
+            seen[item.id] = n
         except (ValueError, KeyError, TypeError, ConfigError) as exc:
             raise ConfigError(f"{path}:{n}: not a labelled item: {exc}") from exc
         if split is None or item.split == split:
             items.append(item)
     return items
+
+
+SPLITS = ("dev", "heldout")
+
+
+def _labels(value: Any, known: frozenset[str] | None) -> frozenset[str]:
+    """``labels`` as a set of topic names; a string or an unknown name is an error."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"labels must be a list of topic names, not {value!r}")
+    unknown = sorted(set(value) - known) if known is not None else []
+    if unknown:
+        raise ConfigError(f"label {unknown[0]!r} is not a configured topic ({', '.join(sorted(known or ()))})")
+    return frozenset(value)
 
 
 class _CorpusResolver:

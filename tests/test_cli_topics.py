@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import json_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,7 +110,7 @@ def test_topics_eval_json_gives_precision_recall_and_errors_with_evidence(tmp_pa
     errors = {(e["id"], e["kind"]) for e in report["errors"]}
     assert errors == {("fp", "false_positive"), ("fn", "false_negative")}
     fp = next(e for e in report["errors"] if e["id"] == "fp")
-    assert "terroris*x1@title" in fp["evidence"]
+    assert "terroris* ×1 (title)" in fp["evidence"]
 
 
 def test_topics_eval_prints_a_table_per_topic_and_language() -> None:
@@ -129,3 +131,22 @@ def test_topics_eval_names_file_and_line_of_a_bad_label(tmp_path: Path) -> None:
     result = run("topics", "eval", str(path))
     assert result.returncode == 2
     assert f"{path}:2: not a labelled item" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("second", "error"),
+    [
+        ('{"id": "b", "language": "en", "labels": ["diplomcy"], "text": "x"}', "label 'diplomcy' is not a configured"),
+        ('{"id": "b", "language": "en", "labels": "diplomacy", "text": "x"}', "labels must be a list of topic names"),
+        ('{"id": "a", "language": "en", "labels": [], "text": "x"}', "id 'a' is already used on line 1"),
+        ('{"id": "b", "language": "en", "labels": [], "text": "x", "split": "test"}', "split 'test' is not one of"),
+    ],
+)
+def test_topics_eval_refuses_labels_that_would_skew_the_scores(tmp_path: Path, second: str, error: str) -> None:
+    """A mistyped label, a label string, a repeated id or an unknown split would silently count an
+    item wrongly: each is refused on its line (exit 2)."""
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": "a", "language": "en", "labels": ["diplomacy"], "text": "ok"}\n' + second + "\n")
+    result = run("topics", "eval", str(path))
+    assert result.returncode == 2
+    assert f"{path}:2: not a labelled item: {error}" in result.stderr
