@@ -347,14 +347,17 @@ class Classifier:
         """Score ``title`` and ``text`` against every topic and count country mentions.
 
         Args:
-            language: ISO 639-1 code; when the rules have this language, only its rules and
-                names apply, otherwise those of every language do.
+            language: ISO 639-1 code or a BCP 47 tag starting with one ("fr-FR"); when the
+                rules have this language, only its rules and names apply, otherwise those of
+                every language do.
 
         Returns:
             :class:`~monitor.model.Classification` with scores rounded to 2 decimals,
             labels in config order, evidence sorted by contribution (negated matches last),
             countries most mentioned first.
         """
+        if language:  # a BCP 47 tag ("fr-FR", "EN") selects the rules of its language
+            language = language.replace("_", "-").split("-")[0].lower()
         lang = language if language in self._languages else ""
         tally = _Tally(self._topics)
         countries: dict[str, int] = defaultdict(int)

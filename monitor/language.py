@@ -6,8 +6,22 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from monitor.model import LanguageResult
 
-#: Dialect and macro-language codes folded into the code that topic rules use.
-FOLD = {"arz": "ar", "ary": "ar", "apc": "ar", "acm": "ar", "afb": "ar", "ajp": "ar", "aeb": "ar", "arq": "ar"}
+#: Dialect and macro-language codes folded into the code that topic rules use; creoles are folded
+#: into their lexifier, which py3langid picks for short headlines of plain English or French
+#: ("Nigeria and Ghana sign trade deal" comes out Nigerian Pidgin, ``pcm``, at 0.89).
+FOLD = {
+    "arz": "ar",
+    "ary": "ar",
+    "apc": "ar",
+    "acm": "ar",
+    "afb": "ar",
+    "ajp": "ar",
+    "aeb": "ar",
+    "arq": "ar",
+    "pcm": "en",
+    "gcf": "fr",
+    "gcr": "fr",
+}
 #: How many characters of the text are enough for a stable decision.
 _SAMPLE_CHARS = 5000
 

@@ -175,6 +175,24 @@ def test_english_demonyms_and_capitals_count() -> None:
     assert result.countries == {"EG": 2, "US": 2}
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        # names that lost their first letters to a leading-article rule ("La" of "Laos", "Le" of
+        # "Lebanon"), a DR Congo counted as the Republic of Congo, and names that were missing
+        ("en", "Lebanese troops in Lebanon; Laos and Latvia.", {"LB": 2, "LA": 1, "LV": 1}),
+        ("en", "DR Congo accuses Rwanda; Kinshasa and Kigali talk.", {"CD": 2, "RW": 2}),
+        ("fr", "La RDC et la Biélorussie, puis le Vietnam et le Kosovo.", {"CD": 1, "BY": 1, "VN": 1, "XK": 1}),
+        ("ar", "الكونغو الديمقراطية وبيلاروسيا وكوت ديفوار", {"CD": 1, "BY": 1, "CI": 1}),
+        ("fr", "Il s'est cassé un os.", {}),
+    ],
+)
+def test_country_names_that_the_gazetteer_once_got_wrong(language: str, text: str, expected: dict[str, int]) -> None:
+    """Regression cases for scripts/build_countries.py, read from the generated gazetteer."""
+    clf = Classifier(TopicsFile(topics={}), load_countries())
+    assert clf.classify("", text, language).countries == expected
+
+
 def test_score_is_weight_times_sublinear_count_and_title_weight() -> None:
     """Two body matches of weight 2 give 2*(1+ln 2); a title match is doubled."""
     clf = small({"envoy": 2})
@@ -666,3 +684,18 @@ def test_two_names_of_one_body_are_one_side() -> None:
     assert two.topics["t"] == 0.0  # no gazetteer here: Russia is not a side either
     clf = Classifier(TopicsFile(topics={"t": topic}), load_countries())
     assert [e.term for e in clf.classify("NATO urges Russia to talk", "", "en").evidence["t"]] == ["urge* + RU, NATO"]
+
+
+def test_a_bcp47_language_tag_selects_the_rules_of_its_language(classifier: Classifier) -> None:
+    """'fr-FR' and 'FR' mean French rules: the English UN is not found in 'Un accident'."""
+    for tag in ("fr-FR", "FR", "fr_FR"):
+        result = classifier.classify("Un accident sur l'autoroute", "Un camion s'est renversé.", tag)
+        assert "UN" not in terms_of(result, "diplomacy") and result.topics["diplomacy"] == 0.0
+
+
+def test_a_short_english_headline_is_not_left_as_nigerian_pidgin() -> None:
+    """py3langid calls this headline Nigerian Pidgin (pcm); it is folded into English, so English
+    rules apply and an alert rule for 'en' sees it."""
+    from monitor.language import LanguageDetector
+
+    assert LanguageDetector().detect("Nigeria and Ghana sign trade deal", "").code == "en"
