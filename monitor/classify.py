@@ -35,8 +35,9 @@ How a text is scored, per topic:
    are only its arguments (ACE 2005 annotation guidelines for events, LDC, 2005).
 7. ``relations`` terms (verbs and nouns of relations between states: "urges", "fustige",
    "تندد", "rapprochement") score only as a relation event: one in the title or the lede,
-   while the title and lede name at least ``min_states`` different countries (gazetteer codes,
-   capitals as metonyms: "Rabat accueille froidement la proposition d'Alger"), adds the topic's
+   while the title and lede name at least ``min_states`` different sides (countries by their
+   gazetteer code, capitals as metonyms: "Rabat accueille froidement la proposition d'Alger";
+   international bodies in the topic's ``parties`` by their code: "défie la Cédéao"), adds the topic's
    ``relation_weight`` once and counts as a term in the lede. This is the source-actor, verb,
    target-actor pattern of political event coding (CAMEO: Gerner, Schrodt, Yilmaz & Abu-Jabr,
    "Conflict and Mediation Event Observations", 2002), which short feed items often carry
@@ -463,7 +464,7 @@ def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> d
     as "إرهاب". A positive match under a negation cue of its topic covers its tokens (no shorter
     term counts there either) but is not counted: the NegEx window rule (Chapman et al. 2001).
     A cue inside an exclusion phrase ("have not ruled out", "لم تستبعد") negates nothing.
-    ``relations`` terms take part in exclusion and negation but cover no tokens."""
+    ``relations`` terms and ``parties`` take part in exclusion and negation but cover no tokens."""
     excluded: set[int] = set()
     cues = []
     scored = []

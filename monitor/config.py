@@ -95,7 +95,8 @@ class LanguageRules(_Strict):
     ends within ``negation_window`` tokens before such a cue does not count.
     ``relations``: verbs and nouns of relations between states ("urges", "fustige", "تندد",
     "rapprochement"); one in the title or the lede adds the topic's ``relation_weight`` once,
-    and only when the title and lede name at least ``min_states`` different countries.
+    and only when the title and lede name at least ``min_states`` different sides (countries,
+    or ``parties`` below).
     ``parties``: name -> code of international bodies that count as one side of such a
     relation, beside the countries ("demande ... à l'OTAN", "défie la Cedeao"): ``OTAN: NATO``;
     names of one body share its code. They score nothing by themselves.
@@ -175,10 +176,10 @@ class TopicConfig(_Strict):
     #: as in NegEx (Chapman et al., "A Simple Algorithm for Identifying Negated Findings and
     #: Diseases in Discharge Summaries", J. Biomedical Informatics 34(5), 2001).
     negation_window: int = Field(5, ge=1, le=20)
-    #: Score added once when a ``relations`` term and at least ``min_states`` different
-    #: countries (the gazetteer's codes) or ``parties`` appear in the title and the lede: a source state, a
-    #: relation verb, a target state, as in political event coding (CAMEO, Gerner, Schrodt et
-    #: al., "Conflict and Mediation Event Observations", 2002). 0 turns it off.
+    #: Score added once when a ``relations`` term and at least ``min_states`` different sides
+    #: (countries by their gazetteer code, ``parties`` by theirs) appear in the title and the
+    #: lede: a source, a relation verb, a target, as in political event coding (CAMEO, Gerner,
+    #: Schrodt et al., "Conflict and Mediation Event Observations", 2002). 0 turns it off.
     relation_weight: float = Field(0.0, ge=0, allow_inf_nan=False)
     min_states: int = Field(2, ge=2)
     languages: dict[str, LanguageRules]
@@ -282,8 +283,9 @@ class AlertsFile(_Strict):
 M = TypeVar("M", bound=BaseModel)
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """Walk a composed YAML node along a pydantic error location; return the 1-based line."""
+def _walk(node: yaml.Node | None, loc: tuple[Any, ...]) -> tuple[yaml.Node | None, int | None]:
+    """Walk a composed YAML node along a pydantic error location: the node reached (None when
+    the location leaves the document) and the 1-based line of the last step taken."""
     line = node.start_mark.line + 1 if node is not None else None
     for part in loc:
         if isinstance(node, yaml.MappingNode):
@@ -297,10 +299,10 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
             node = node.value[part]
             line = node.start_mark.line + 1
         else:
-            break
+            return None, line
         if node is None:
             break
-    return line
+    return node, line
 
 
 def _owner_of(data: Any, loc: tuple[Any, ...]) -> str:
@@ -343,24 +345,16 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _term_line(root: yaml.Node | None, loc: tuple[Any, ...], msg: str) -> int | None:
+def _term_line(node: yaml.Node | None, msg: str) -> int | None:
     """The line of the entry a validator message names (``term 'X'``, ``party 'X'``) inside the
-    section at ``loc``, so the error points at the bad term, not at its section's header."""
+    section ``node``, so the error points at the bad term, not at its section's header."""
     named = re.match(r"(?:term|party) (['\"])(.+?)\1", msg)
-    node = root
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            return None
     if not named or node is None:
         return None
-    children = [k for k, _ in node.value] if isinstance(node, yaml.MappingNode) else getattr(node, "value", [])
-    for child in children if isinstance(children, list) else []:
-        if isinstance(child, yaml.ScalarNode) and child.value == named.group(2):
-            return int(child.start_mark.line) + 1
+    entries = [k for k, _ in node.value] if isinstance(node, yaml.MappingNode) else getattr(node, "value", [])
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, yaml.ScalarNode) and entry.value == named.group(2):
+            return int(entry.start_mark.line) + 1
     return None
 
 
@@ -389,7 +383,8 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
         for err in exc.errors():
             loc = tuple(err["loc"])
             msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
-            line = _term_line(node, loc, msg) or _line_of(node, loc)
+            section, line = _walk(node, loc)
+            line = _term_line(section, msg) or line
             problems.append(f"{path}:{line or '?'}: {_format_loc(loc)}: {msg}{_owner_of(data, loc)}")
         raise ConfigError("; ".join(problems)) from exc
 

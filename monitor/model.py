@@ -89,7 +89,8 @@ class LanguageResult:
 
 @dataclass(frozen=True)
 class Evidence:
-    """One rule term that matched: the term as written in topics.yaml, how often, where.
+    """One rule term that matched: the term as written in topics.yaml, how often, where. For a
+    relation event the term is the relation term and the codes of its sides ("urge* + CN, JP").
 
     ``negated`` marks matches under a negation cue of the topic ("police ruled out terrorism"):
     listed so an analyst sees why a text was not labelled, but they add nothing to the score.
