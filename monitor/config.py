@@ -26,8 +26,6 @@ from pydantic import (
 
 from monitor.errors import ConfigError
 
-LANGUAGES = ("ar", "en", "fr")
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
