@@ -49,6 +49,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,10 @@ from monitor.textnorm import normalize, tokens
 from monitor.wordforms import fold_latin, word_forms
 
 _Where = Literal["title", "body"]
+#: Capitalised English acronyms that case folding would turn into common words ("US" -> "us",
+#: "IS" -> "is"): written out before matching, unless the whole part is in capitals.
+ACRONYMS = {"US": "U.S.", "IS": "Islamic State"}
+_ACRONYM = re.compile(r"\b(" + "|".join(ACRONYMS) + r")\b")
 #: Shortest prefix a ``*`` term may have (shorter ones would match half the dictionary).
 MIN_PREFIX = 3
 #: Pseudo-topic under which gazetteer names are indexed.
@@ -367,7 +372,7 @@ class Classifier:
         relations: dict[str, tuple[str, _Where]] = {}  # topic -> first relation term up front, where
         parts: tuple[tuple[_Where, str], ...] = (("title", title), ("body", cut_related(text)))
         for where, part in parts:
-            toks = tokens(normalize(part))
+            toks = tokens(normalize(expand_acronyms(part) if lang in ("en", "") else part))
             factors = tally.factors(where, len(toks))
             for rule, (count, at, negated) in self._matches(toks, lang).items():
                 in_front = where == "title" or 0 <= at < LEDE_TOKENS
@@ -456,6 +461,14 @@ class _Tally:
         for evs in self.evidence.values():
             evs.sort(key=lambda e: (e.negated, -e.weight * e.count, e.term, e.where))
         return {k: v for k, v in self.evidence.items() if v}
+
+
+def expand_acronyms(text: str) -> str:
+    """``text`` with the :data:`ACRONYMS` written out ("US-China ties" -> "U.S.-China ties"),
+    unless it is all capitals (a shouted headline: "WHAT IS NEXT")."""
+    if text.isupper():
+        return text
+    return _ACRONYM.sub(lambda m: ACRONYMS[m.group(1)], text)
 
 
 def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> dict[_Rule, tuple[int, int, int]]:

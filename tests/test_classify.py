@@ -699,3 +699,16 @@ def test_a_short_english_headline_is_not_left_as_nigerian_pidgin() -> None:
     from monitor.language import LanguageDetector
 
     assert LanguageDetector().detect("Nigeria and Ghana sign trade deal", "").code == "en"
+
+
+def test_english_acronyms_that_case_folding_would_lose(classifier: Classifier) -> None:
+    """'US' is the United States and 'IS' the Islamic State in mixed-case English, not the words
+    'us' and 'is'; a headline all in capitals keeps them as words."""
+    from monitor.classify import expand_acronyms
+
+    result = classifier.classify("IS destroys part of Palmyra's Roman theatre", "", "en")
+    assert "Islamic State" in terms_of(result, "counter-terrorism")
+    ties = classifier.classify("US-China ties strained as envoy recalled", "", "en")
+    assert ties.countries == {"US": 1, "CN": 1}
+    assert expand_acronyms("TELL US WHAT IS NEXT") == "TELL US WHAT IS NEXT"
+    assert classifier.classify("", "Tell us what is next.", "en").countries == {}
