@@ -49,7 +49,7 @@ def test_bad_mode_and_escalation_name_the_field(tmp_path: Path) -> None:
 def test_invalid_apprise_url_names_the_channel(tmp_path: Path) -> None:
     """A channel URL Apprise cannot parse is a config error naming the channel."""
     message = load_error(tmp_path, 'channels:\n  pager: "nosuchservice://x"\nrules: []\n')
-    assert "alerts.yaml:2: channels.pager: Value error, not a valid Apprise URL" in message
+    assert "alerts.yaml:2: channels.pager: not a valid Apprise URL" in message
 
 
 def test_duplicate_rule_name_is_refused(tmp_path: Path) -> None:
