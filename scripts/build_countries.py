@@ -229,7 +229,11 @@ EXTRA: dict[str, dict[str, list[str]]] = {
     },
     "LA": {"en": ["Laos", "Lao", "Vientiane"], "fr": ["Laos", "laotien", "Vientiane"], "ar": ["لاوس"]},
     "MM": {"en": ["Burma", "Burmese"], "fr": ["Myanmar", "birman"], "ar": ["بورما"]},
-    "VN": {"en": ["Vietnamese", "Hanoi"], "fr": ["Vietnam", "vietnamien", "Hanoï"], "ar": ["فيتنام", "فيتنامي", "هانوي"]},
+    "VN": {
+        "en": ["Vietnamese", "Hanoi"],
+        "fr": ["Vietnam", "vietnamien", "Hanoï"],
+        "ar": ["فيتنام", "فيتنامي", "هانوي"],
+    },
     "XK": {"en": ["Kosovo", "Kosovar", "Pristina"], "fr": ["Kosovo", "kosovar", "Pristina"], "ar": ["كوسوفو"]},
 }
 
