@@ -35,13 +35,16 @@ How a text is scored, per topic:
    are only its arguments (ACE 2005 annotation guidelines for events, LDC, 2005).
 7. ``relations`` terms (verbs and nouns of relations between states: "urges", "fustige",
    "تندد", "rapprochement") score only as a relation event: one in the title or the lede,
-   while the title and lede name at least ``min_states`` different sides (countries by their
+   while the title and lede name at least ``min_sides`` different sides (countries by their
    gazetteer code, capitals as metonyms: "Rabat accueille froidement la proposition d'Alger";
    international bodies in the topic's ``parties`` by their code: "défie la Cédéao"), adds the topic's
    ``relation_weight`` once and counts as a term in the lede. This is the source-actor, verb,
    target-actor pattern of political event coding (CAMEO: Gerner, Schrodt, Yilmaz & Abu-Jabr,
    "Conflict and Mediation Event Observations", 2002), which short feed items often carry
    without any diplomatic noun. The evidence reads ``term + codes`` ("accueille + DZ, MA").
+   With ``min_sides`` 1 and ``country_sides`` off the same rule makes one-actor events:
+   counter-terrorism's attack methods beside a militant group kept as context
+   ("Taliban kidnap aid worker": ``kidnap* + TALIBAN``).
 """
 
 from __future__ import annotations
@@ -389,8 +392,9 @@ class Classifier:
                 else:
                     tally.add(rule, count, negated, where, factors[rule.topic], in_front)
         for name, (term, where) in relations.items():
-            sides = sorted(states) + sorted(parties[name])
-            if len(sides) >= self._topics[name].min_states:
+            topic = self._topics[name]
+            sides = (sorted(states) if topic.country_sides else []) + sorted(parties[name])
+            if len(sides) >= topic.min_sides:
                 tally.add_relation(name, f"{term} + {', '.join(sides)}", where)
         return Classification(
             topics={k: round(v, 2) for k, v in tally.scores.items()},

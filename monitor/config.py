@@ -93,7 +93,7 @@ class LanguageRules(_Strict):
     ends within ``negation_window`` tokens before such a cue does not count.
     ``relations``: verbs and nouns of relations between states ("urges", "fustige", "تندد",
     "rapprochement"); one in the title or the lede adds the topic's ``relation_weight`` once,
-    and only when the title and lede name at least ``min_states`` different sides (countries,
+    and only when the title and lede name at least ``min_sides`` different sides (countries,
     or ``parties`` below).
     ``parties``: name -> code of international bodies that count as one side of such a
     relation, beside the countries ("demande ... à l'OTAN", "défie la Cedeao"): ``OTAN: NATO``;
@@ -174,12 +174,16 @@ class TopicConfig(_Strict):
     #: as in NegEx (Chapman et al., "A Simple Algorithm for Identifying Negated Findings and
     #: Diseases in Discharge Summaries", J. Biomedical Informatics 34(5), 2001).
     negation_window: int = Field(5, ge=1, le=20)
-    #: Score added once when a ``relations`` term and at least ``min_states`` different sides
+    #: Score added once when a ``relations`` term and at least ``min_sides`` different sides
     #: (countries by their gazetteer code, ``parties`` by theirs) appear in the title and the
     #: lede: a source, a relation verb, a target, as in political event coding (CAMEO, Gerner,
     #: Schrodt et al., "Conflict and Mediation Event Observations", 2002). 0 turns it off.
     relation_weight: float = Field(0.0, ge=0, allow_inf_nan=False)
-    min_states: int = Field(2, ge=2)
+    #: Sides a relation event needs: 2 for a relation between states; 1 for an act by one named
+    #: actor (an attack method with a militant group, when ``country_sides`` is off).
+    min_sides: int = Field(2, ge=1)
+    #: Whether countries count as sides (diplomacy), or only the topic's ``parties`` do.
+    country_sides: bool = True
     languages: dict[str, LanguageRules]
 
     @field_validator("languages")
@@ -201,6 +205,8 @@ class TopicConfig(_Strict):
             raise ValueError("relations or parties are given but relation_weight is 0, so they would never score")
         if self.relation_weight and not any(rules.relations for rules in self.languages.values()):
             raise ValueError("relation_weight is set but no language has relations")
+        if self.min_sides < 2 and self.country_sides:
+            raise ValueError("min_sides 1 needs country_sides: false (any country beside a verb would do)")
         return self
 
 

@@ -712,3 +712,35 @@ def test_english_acronyms_that_case_folding_would_lose(classifier: Classifier) -
     assert ties.countries == {"US": 1, "CN": 1}
     assert expand_acronyms("TELL US WHAT IS NEXT") == "TELL US WHAT IS NEXT"
     assert classifier.classify("", "Tell us what is next.", "en").countries == {}
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "text", "event"),
+    [
+        ("en", "Taliban kidnap aid worker in Kunar", "Gunmen seized the engineer on Tuesday.", "kidnap* + TALIBAN"),
+        (
+            "fr",
+            "Des talibans enlèvent un humanitaire dans le Kunar",
+            "Des hommes armés ont emmené l'ingénieur mardi.",
+            "enlevé* + TALIBAN",
+        ),
+        ("ar", "طالبان تختطف عامل إغاثة في كونار", "اقتاد مسلحون المهندس يوم الثلاثاء.", "تختطف + TALIBAN"),
+    ],
+)
+def test_an_attack_method_with_a_militant_group_is_an_attack_event(
+    classifier: Classifier, language: str, title: str, text: str, event: str
+) -> None:
+    """The Taliban and a kidnapping are both context (the Taliban also govern, kidnappings are also
+    crime); together up front they are an attack event: one side is enough, and countries are not
+    sides for counter-terrorism (min_sides 1, country_sides false)."""
+    result = classifier.classify(title, text, language)
+    assert result.labels == ["counter-terrorism"]
+    assert event in terms_of(result, "counter-terrorism")
+
+
+def test_a_militant_group_without_an_attack_is_no_event(classifier: Classifier) -> None:
+    """'Hamas elects a new leader': the group alone, or a country beside a verb, makes no event."""
+    result = classifier.classify("Hamas elects new political leader", "The movement chose its leader.", "en")
+    assert result.labels == [] and not any("+" in t for t in terms_of(result, "counter-terrorism"))
+    result = classifier.classify("Egypt attacked by critics over dam plan", "Ethiopia replied.", "en")
+    assert not any("+" in t for t in terms_of(result, "counter-terrorism"))

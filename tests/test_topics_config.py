@@ -71,18 +71,20 @@ def test_context_term_is_validated_like_a_term(tmp_path: Path) -> None:
         Config.load(config_dir)
 
 
-def test_relation_term_and_min_states_are_validated(tmp_path: Path) -> None:
-    """A relation term with a short prefix names the section and the term; min_states below 2
-    (a relation needs a source and a target state) names the field."""
+def test_relation_term_and_min_sides_are_validated(tmp_path: Path) -> None:
+    """A relation term with a short prefix names the section and the term; min_sides 1 while
+    countries are sides (any country beside a verb) names the topic."""
     config_dir = write_topics(
         tmp_path, "topics:\n  t:\n    relation_weight: 3\n    languages:\n      en:\n        relations: ['ur*']\n"
     )
     with pytest.raises(ConfigError, match=r"topics\.t\.languages\.en\.relations: .*'ur\*'.*3 letters"):
         Config.load(config_dir)
     config_dir = write_topics(
-        tmp_path / "b", "topics:\n  t:\n    min_states: 1\n    languages:\n      en:\n        relations: [urges]\n"
+        tmp_path / "b",
+        "topics:\n  t:\n    min_sides: 1\n    relation_weight: 3\n    languages:\n      en:\n"
+        "        terms: {talks: 1}\n        relations: [urges]\n",
     )
-    with pytest.raises(ConfigError, match=r"topics\.yaml:3: topics\.t\.min_states: .*greater than or equal to 2"):
+    with pytest.raises(ConfigError, match=r"topics\.yaml:2: topics\.t: min_sides 1 needs country_sides: false"):
         Config.load(config_dir)
 
 
