@@ -205,8 +205,9 @@ class Classifier:
             see :func:`load_countries`.
 
     Raises:
-        ConfigError: a term that normalizes to no word, or a prefix term shorter than
-            :data:`MIN_PREFIX` letters, naming the topic, the language and the term.
+        ConfigError: a term that normalizes to no word, a prefix term shorter than
+            :data:`MIN_PREFIX` letters, or a party whose code is a country's, naming the
+            topic, the language and the term.
     """
 
     def __init__(self, topics: TopicsFile, countries: dict[str, dict[str, str]] | None = None) -> None:
@@ -219,6 +220,15 @@ class Classifier:
             for lang, rules in topic.languages.items():
                 self._languages.add(lang)
                 self._add_rules(name, topic, lang, rules)
+        codes = {code for names in (countries or {}).values() for code in names.values()}
+        for name, topic in topics.topics.items():
+            for lang, rules in topic.languages.items():
+                for party, code in rules.parties.items():
+                    if code in codes:  # it would merge with that country as one side
+                        raise ConfigError(
+                            f"topics.yaml: topic {name!r}, language {lang!r}: party {party!r} has the code "
+                            f"{code!r} of a country in the gazetteer; give the body a code of its own"
+                        )
         for lang, names in (countries or {}).items():
             self._languages.add(lang)
             for country_name, code in names.items():

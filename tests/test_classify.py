@@ -744,3 +744,11 @@ def test_a_militant_group_without_an_attack_is_no_event(classifier: Classifier) 
     assert result.labels == [] and not any("+" in t for t in terms_of(result, "counter-terrorism"))
     result = classifier.classify("Egypt attacked by critics over dam plan", "Ethiopia replied.", "en")
     assert not any("+" in t for t in terms_of(result, "counter-terrorism"))
+
+
+def test_a_party_with_a_country_code_is_refused() -> None:
+    """'Francophonie: FR' would make the body and France one side; the error names topic and party."""
+    rules = LanguageRules(terms={"talks": 1}, relations=("urge*",), parties={"Francophonie": "FR"})
+    topic = TopicConfig(threshold=3.0, relation_weight=3.0, languages={"fr": rules})
+    with pytest.raises(ConfigError, match=r"topic 't', language 'fr': party 'Francophonie' has the code 'FR'"):
+        Classifier(TopicsFile(topics={"t": topic}), load_countries())
