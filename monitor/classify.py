@@ -216,19 +216,11 @@ class Classifier:
         # language -> first word -> rules; "" holds every language (used when the language is unknown)
         self._exact: dict[str, dict[str, list[_Rule]]] = defaultdict(lambda: defaultdict(list))
         self._prefix: dict[str, dict[str, list[_Rule]]] = defaultdict(lambda: defaultdict(list))
+        country_codes = {code for names in (countries or {}).values() for code in names.values()}
         for name, topic in topics.topics.items():
             for lang, rules in topic.languages.items():
                 self._languages.add(lang)
-                self._add_rules(name, topic, lang, rules)
-        codes = {code for names in (countries or {}).values() for code in names.values()}
-        for name, topic in topics.topics.items():
-            for lang, rules in topic.languages.items():
-                for party, code in rules.parties.items():
-                    if code in codes:  # it would merge with that country as one side
-                        raise ConfigError(
-                            f"topics.yaml: topic {name!r}, language {lang!r}: party {party!r} has the code "
-                            f"{code!r} of a country in the gazetteer; give the body a code of its own"
-                        )
+                self._add_rules(name, topic, lang, rules, country_codes)
         for lang, names in (countries or {}).items():
             self._languages.add(lang)
             for country_name, code in names.items():
@@ -238,8 +230,11 @@ class Classifier:
         self._memo: dict[str, dict[str, _Entry]] = {lang: {} for lang in (*self._languages, "")}
         self._forms_memo: dict[str, tuple[str, ...]] = {}
 
-    def _add_rules(self, name: str, topic: TopicConfig, lang: str, rules: LanguageRules) -> None:
-        """Compile every section of one topic's rules in one language."""
+    def _add_rules(
+        self, name: str, topic: TopicConfig, lang: str, rules: LanguageRules, country_codes: set[str]
+    ) -> None:
+        """Compile every section of one topic's rules in one language; a party may not take a
+        country's code (it would merge with that country as one side)."""
         for term, weight in rules.terms.items():
             self._add(_compile(name, lang, term, weight, exclusion=False))
         for term, weight in rules.context.items():
@@ -256,6 +251,11 @@ class Classifier:
             for term in rules.relations:
                 self._add(_compile(name, lang, term, topic.relation_weight, exclusion=False, relation=True))
             for party, code in rules.parties.items():
+                if code in country_codes:
+                    raise ConfigError(
+                        f"topics.yaml: topic {name!r}, language {lang!r}: party {party!r} has the code "
+                        f"{code!r} of a country in the gazetteer; give the body a code of its own"
+                    )
                 rule = _compile(name, lang, party, topic.relation_weight, exclusion=False, party=True)
                 self._add(dataclasses.replace(rule, term=code))  # matched by name, reported by code
 
