@@ -42,9 +42,12 @@ How a text is scored, per topic:
    target-actor pattern of political event coding (CAMEO: Gerner, Schrodt, Yilmaz & Abu-Jabr,
    "Conflict and Mediation Event Observations", 2002), which short feed items often carry
    without any diplomatic noun. The evidence reads ``term + codes`` ("accueille + DZ, MA").
-   With ``min_sides`` 1 and ``country_sides`` off the same rule makes one-actor events:
-   counter-terrorism's attack methods beside a militant group kept as context
-   ("Taliban kidnap aid worker": ``kidnap* + TALIBAN``).
+   ``roles`` (offices of people who act for their state: an ambassador, an envoy, a foreign
+   minister) are relation terms of the title only: "السفير الروسي بواشنطن: ..." is ``سفير + RU, US``,
+   CAMEO's actor-with-role coding, while in a lede such an office is more often a source than the
+   subject ("the foreign minister said two nationals died"). With ``min_sides`` 1 and
+   ``country_sides`` off the same rule makes one-actor events: counter-terrorism's attack methods
+   beside a militant group kept as context ("Taliban kidnap aid worker": ``kidnap* + TALIBAN``).
 """
 
 from __future__ import annotations
@@ -101,6 +104,8 @@ class _Rule:
     relation: bool = False
     #: A ``parties`` name: an international body counted as a state for the relations.
     party: bool = False
+    #: A ``roles`` office: a relation term that counts in the title only.
+    title_only: bool = False
     #: Sort key of its matches: longer phrases first, then heavier terms, then longer terms;
     #: the serial number makes keys unique so hit tuples never compare rules.
     rank: tuple[int, float, int, int] = (0, 0.0, 0, 0)
@@ -119,10 +124,14 @@ class _Rule:
         negation: int = 0,
         relation: bool = False,
         party: bool = False,
+        title_only: bool = False,
     ) -> _Rule:
         """A rule with its ``rank`` filled in."""
         rank = (-len(words), -weight, -len(term), next(_SERIAL))
-        return cls(topic, language, term, words, prefix, weight, exclusion, context, negation, relation, party, rank)
+        return cls(
+            topic, language, term, words, prefix, weight, exclusion, context, negation, relation, party, title_only,
+            rank,
+        )
 
 
 #: Memo entry of a token: (single-word rules, phrase rules by their second word,
@@ -250,6 +259,10 @@ class Classifier:
         if topic.relation_weight:
             for term in rules.relations:
                 self._add(_compile(name, lang, term, topic.relation_weight, exclusion=False, relation=True))
+            for term in rules.roles:
+                self._add(
+                    _compile(name, lang, term, topic.relation_weight, exclusion=False, relation=True, title_only=True)
+                )
             for party, code in rules.parties.items():
                 if code in country_codes:
                     raise ConfigError(
@@ -394,7 +407,7 @@ class Classifier:
                     if in_front:
                         states.add(rule.term)
                 elif rule.relation:
-                    if count and in_front:
+                    if count and (where == "title" if rule.title_only else in_front):
                         relations.setdefault(rule.topic, (rule.term, where))
                 elif rule.party:
                     if count and in_front:
@@ -558,6 +571,7 @@ def _compile(
     negation: int = 0,
     relation: bool = False,
     party: bool = False,
+    title_only: bool = False,
 ) -> _Rule:
     prefix = term.endswith("*")
     words = rule_words(term)
@@ -566,7 +580,9 @@ def _compile(
         raise ConfigError(f"{where}: term {term!r} has no words")
     if prefix and len(words[-1]) < MIN_PREFIX:
         raise ConfigError(f"{where}: prefix term {term!r} needs at least {MIN_PREFIX} letters before '*'")
-    return _Rule.make(topic, language, term, words, prefix, weight, exclusion, context, negation, relation, party)
+    return _Rule.make(
+        topic, language, term, words, prefix, weight, exclusion, context, negation, relation, party, title_only
+    )
 
 
 def load_countries(path: Path | None = None) -> dict[str, dict[str, str]]:

@@ -98,6 +98,10 @@ class LanguageRules(_Strict):
     ``parties``: name -> code of international bodies that count as one side of such a
     relation, beside the countries ("demande ... à l'OTAN", "défie la Cedeao"): ``OTAN: NATO``;
     names of one body share its code. They score nothing by themselves.
+    ``roles``: offices of people who act for their state (an ambassador, an envoy, a foreign
+    minister); in the title, with the sides, one makes a relation event as a relation term does
+    ("السفير الروسي بواشنطن: ..." is ``سفير + RU, US``). Title only: a headline names the office
+    of its subject, a lede often only its source ("the foreign ministry said two nationals died").
     """
 
     terms: dict[str, float] = Field(default_factory=dict)
@@ -108,6 +112,7 @@ class LanguageRules(_Strict):
     negated_after: tuple[str, ...] = ()
     relations: tuple[str, ...] = ()
     parties: dict[str, str] = Field(default_factory=dict)
+    roles: tuple[str, ...] = ()
 
     @field_validator("terms", "context", "against", mode="before")
     @classmethod
@@ -127,7 +132,7 @@ class LanguageRules(_Strict):
                 raise ValueError(f"term {term!r}: weight must be a number > 0, not {weight}")
         return terms
 
-    @field_validator("exclude", "negated_by", "negated_after", "relations")
+    @field_validator("exclude", "negated_by", "negated_after", "relations", "roles")
     @classmethod
     def _check_exclude(cls, exclude: tuple[str, ...]) -> tuple[str, ...]:
         for term in exclude:
@@ -200,11 +205,13 @@ class TopicConfig(_Strict):
     def _rules_that_can_work(self) -> TopicConfig:
         if not any(rules.terms for rules in self.languages.values()):
             raise ValueError("no terms in any language: this topic could never label an item")
-        relations = any(rules.relations or rules.parties for rules in self.languages.values())
+        relations = any(rules.relations or rules.parties or rules.roles for rules in self.languages.values())
         if relations and not self.relation_weight:
-            raise ValueError("relations or parties are given but relation_weight is 0, so they would never score")
-        if self.relation_weight and not any(rules.relations for rules in self.languages.values()):
-            raise ValueError("relation_weight is set but no language has relations")
+            raise ValueError(
+                "relations, roles or parties are given but relation_weight is 0, so they would never score"
+            )
+        if self.relation_weight and not any(rules.relations or rules.roles for rules in self.languages.values()):
+            raise ValueError("relation_weight is set but no language has relations or roles")
         if self.min_sides < 2 and self.country_sides:
             raise ValueError("min_sides 1 needs country_sides: false (any country beside a verb would do)")
         return self

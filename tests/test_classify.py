@@ -738,6 +738,65 @@ def test_an_attack_method_with_a_militant_group_is_an_attack_event(
     assert event in terms_of(result, "counter-terrorism")
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "event"),
+    [
+        ("en", "Houthis fire missile at Saudi city of Jazan", "missile* + HOUTHI"),
+        ("fr", "Les houthis tirent un missile sur la ville saoudienne de Jazan", "missile* + HOUTHI"),
+        ("ar", "الحوثيون يطلقون صاروخا باتجاه مدينة جازان السعودية", "صاروخ + HOUTHI"),
+    ],
+)
+def test_a_houthi_missile_attack_is_an_attack_event(
+    classifier: Classifier, language: str, title: str, event: str
+) -> None:
+    """The Houthis are a party of counter-terrorism's attack events, like Hamas and the Taliban. In
+    English and French they are context too, so the event and the name label a two-line item; in
+    Arabic they are a party only (the Gulf press names the Houthi militias in every Yemen story), so
+    the event is evidence worth 3 and the item needs one more cue."""
+    result = classifier.classify(title, "Air defences intercepted it, the coalition said.", language)
+    assert event in terms_of(result, "counter-terrorism")
+    assert result.labels == ([] if language == "ar" else ["counter-terrorism"])
+
+
+def test_vehicle_ramming_is_counter_terrorism_in_arabic(classifier: Classifier) -> None:
+    """عملية دهس (a ramming attack) is a term, as "ramming attack" and "voiture-bélier" are."""
+    result = classifier.classify("عملية دهس في وسط المدينة توقع ثلاثة جرحى", "اعتقلت الشرطة السائق.", "ar")
+    assert result.labels == ["counter-terrorism"]
+    assert "عملية دهس" in terms_of(result, "counter-terrorism")
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "event"),
+    [
+        ("en", "Egyptian ambassador in Rome: 'Our position has not changed'", "ambassador* + EG, IT"),
+        ("fr", "L'ambassadeur d'Égypte à Rome : « Notre position n'a pas changé »", "ambassadeur* + EG, IT"),
+        ("ar", "السفير المصري في روما: موقفنا لم يتغير", "سفير + EG, IT"),
+    ],
+)
+def test_an_envoy_speaking_in_the_title_is_a_relation_event(
+    classifier: Classifier, language: str, title: str, event: str
+) -> None:
+    """An ambassador of one state in another, as the headline's subject, is a relation between the
+    two (``roles``), so the two-line item is diplomacy with no relation verb or diplomatic noun."""
+    result = classifier.classify(title, "He spoke to reporters on Friday after a week of press reports.", language)
+    assert result.labels == ["diplomacy"]
+    assert result.evidence["diplomacy"][0].term == event
+
+
+def test_a_role_counts_in_the_title_only() -> None:
+    """The same ambassador in the lede is a source, not the subject (consular news quotes foreign
+    ministers): no relation event, while a relation verb in the lede still makes one."""
+    rules = LanguageRules(terms={"talks": 1}, relations=("urge*",), roles=("ambassador*",))
+    topic = TopicConfig(threshold=3.0, min_distinct_terms=1, relation_weight=3.0, languages={"en": rules})
+    clf = Classifier(TopicsFile(topics={"t": topic}), load_countries())
+    title = clf.classify("Egyptian ambassador in Rome speaks", "", "en")
+    assert [e.term for e in title.evidence["t"]] == ["ambassador* + EG, IT"] and title.labels == ["t"]
+    lede = clf.classify("Quake toll rises", "The Egyptian ambassador in Rome said two were missing.", "en")
+    assert lede.topics["t"] == 0.0 and lede.labels == []
+    verb = clf.classify("Quake toll rises", "Egypt urges Italy to speed up the search.", "en")
+    assert [e.term for e in verb.evidence["t"]] == ["urge* + EG, IT"]
+
+
 def test_a_militant_group_without_an_attack_is_no_event(classifier: Classifier) -> None:
     """'Hamas elects a new leader': the group alone, or a country beside a verb, makes no event."""
     result = classifier.classify("Hamas elects new political leader", "The movement chose its leader.", "en")

@@ -78,10 +78,10 @@ def test_seed_kind_and_economy_article_examples(classifier: Classifier) -> None:
 
 
 # Measured below target on the real corpus labels (F1 / precision), see the report in README.
-# Diplomacy 0.82/0.86/0.84: counting international bodies as relation parties cost one false
-# alarm here (a campaign group urging the UN: 0.86/0.86/0.86 without them) and gained more on
-# the 428 items of the two blind sets (all real items: F1 0.847 with, 0.840 without).
-_CORPUS_GAPS = {("diplomacy", "all", "f1"), ("diplomacy", "all", "precision")}
+# Diplomacy 0.83/0.91/0.86: precision stays under 0.85 with four false alarms, pages dense with the
+# vocabulary (an Irish election story full of EU/NATO, a war story with Erdogan-Putin talks, a campaign
+# group urging the UN, a column on a foreign minister).
+_CORPUS_GAPS = {("diplomacy", "all", "precision")}
 _CORPUS_CASES = [
     pytest.param(topic, slice_, metric, marks=pytest.mark.xfail(strict=True, reason="known gap on real news"))
     if (topic, slice_, metric) in _CORPUS_GAPS
@@ -103,7 +103,7 @@ def test_corpus_labels_meet_targets(corpus_report: Report, topic: str, slice_: s
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize(("topic", "floor"), [("counter-terrorism", 0.90), ("diplomacy", 0.83)])
+@pytest.mark.parametrize(("topic", "floor"), [("counter-terrorism", 0.90), ("diplomacy", 0.85)])
 def test_corpus_labels_do_not_regress(corpus_report: Report, topic: str, floor: float) -> None:
     """Overall F1 on the real corpus items stays at least at the level measured when the rules were tuned."""
     assert corpus_report.to_json()["topics"][topic]["all"]["f1"] >= floor

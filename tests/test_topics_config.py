@@ -123,11 +123,16 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
             "        relations: [urges]\n",
-            r"topics\.t: relations or parties are given but relation_weight is 0",
+            r"topics\.t: relations, roles or parties are given but relation_weight is 0",
+        ),
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
+            "        roles: [envoy*]\n",
+            r"topics\.t: relations, roles or parties are given but relation_weight is 0",
         ),
         (
             "topics:\n  t:\n    relation_weight: 3\n    languages:\n      en:\n        terms:\n          talks: 2\n",
-            r"topics\.t: relation_weight is set but no language has relations",
+            r"topics\.t: relation_weight is set but no language has relations or roles",
         ),
         # weights that are not numbers
         ("topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: .nan\n", r"'talks': weight must"),
