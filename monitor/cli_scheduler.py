@@ -25,6 +25,7 @@ def scheduler_command(
     an invalid edit is logged and the running schedule kept.
     """
     from monitor.cli import connect_or_exit, setup
+    from monitor.config import file_stamp
     from monitor.keys import Keys
     from monitor.scheduler import FeedScheduler
 
@@ -38,22 +39,15 @@ def scheduler_command(
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     feeds_path = settings.config_dir / "feeds.yaml"
-    seen = _mtime(feeds_path)
+    seen = file_stamp(feeds_path)
     sched.start()
     try:
         while not stop.wait(1.0):
-            if _mtime(feeds_path) != seen:
-                seen = _mtime(feeds_path)
+            if file_stamp(feeds_path) != seen:
+                seen = file_stamp(feeds_path)
                 _reload(sched, feeds_path)
     finally:
         sched.shutdown()
-
-
-def _mtime(path: Path) -> float | None:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return None
 
 
 def _reload(sched, path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -400,6 +400,25 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
         raise ConfigError("; ".join(problems)) from exc
 
 
+#: The config files a process reads, in the config folder.
+CONFIG_FILES = ("feeds.yaml", "topics.yaml", "alerts.yaml")
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    """``(mtime in ns, size in bytes)`` of ``path``, or None when it cannot be read; a change
+    means the file was written since (an editor's save, a deploy's copy)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def config_stamp(directory: Path) -> tuple[tuple[int, int] | None, ...]:
+    """:func:`file_stamp` of each of :data:`CONFIG_FILES` in ``directory``."""
+    return tuple(file_stamp(directory / name) for name in CONFIG_FILES)
+
+
 @dataclass(frozen=True)
 class Config:
     """All three config files, validated. ``directory`` is where they were read from."""
@@ -421,7 +440,7 @@ class Config:
         """
         if not directory.is_dir():
             raise ConfigError(f"{directory}: config folder does not exist (MONITOR_CONFIG_DIR)")
-        feeds_path, topics_path, alerts_path = (directory / n for n in ("feeds.yaml", "topics.yaml", "alerts.yaml"))
+        feeds_path, topics_path, alerts_path = (directory / n for n in CONFIG_FILES)
         feeds = load_yaml_model(feeds_path, FeedsFile) if feeds_path.exists() else FeedsFile()
         if not topics_path.exists():
             raise ConfigError(f"{topics_path}: missing (topic rules are required)")

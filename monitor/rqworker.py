@@ -9,6 +9,8 @@ An ``rq.Worker`` with these additions:
   after a ``kill -9`` of the worker;
 * every job runs with ``job_id`` and ``queue`` bound in the structlog context, and its outcome
   and duration go to the shared metrics (:mod:`monitor.metrics`);
+* before each job an edited topics.yaml, alerts.yaml or feeds.yaml is loaded
+  (:func:`workers.context.refresh`), so rule edits apply to the next item without a restart;
 * its periodic maintenance (every ``MONITOR_MAINTENANCE_INTERVAL`` s instead of RQ's 10 min)
   also runs :func:`monitor.reclaim.reconcile`, so a job abandoned by a dead worker on any host
   is handed back within about a minute and a half;
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 from typing import Any
 
@@ -109,6 +112,20 @@ class MonitorWorker(Worker):
         hand-back, delivery outbox) only every ~7 minutes whatever ``maintenance_interval`` says.
         """
         return max(1, min(self.worker_ttl - 15, self.maintenance_interval))
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """RQ's ``execute_job`` after :func:`workers.context.refresh`: an edited topics.yaml or
+        alerts.yaml is loaded here, in the worker, before the horse forks, so the horse inherits
+        the new rules and each edit is compiled once per worker, not once per job."""
+        context = sys.modules.get("workers.context")  # not imported: no pipeline here (polls only)
+        if context is not None:
+            try:
+                context.refresh()
+            except StopRequested:
+                raise
+            except Exception as exc:  # a failed reload must not stop the worker; the old rules stay
+                log.error("config_reload_failed", error=repr(exc), hint="this worker keeps the rules it had")
+        super().execute_job(job, queue)
 
     def main_work_horse(self, job: Job, queue: Queue) -> None:
         die_with_parent(signal.SIGKILL, expected_parent=self._worker_pid)

@@ -1,0 +1,110 @@
+"""Rule edits reach a running worker: topics.yaml and alerts.yaml are re-read before the next job
+(real Redis, a real forking RQ worker), and an edit that does not validate is reported once while
+the worker keeps the rules it had."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+from structlog.testing import capture_logs
+
+from monitor.config import Config
+from monitor.keys import Keys
+from monitor.rqworker import MonitorWorker
+from monitor.settings import Settings
+from workers import context
+
+TOPICS = """topics:
+  watch:
+    threshold: 4
+    languages:
+      en:
+        terms:
+          zeppelin: 5
+{extra}"""
+ALERTS = """channels:
+  desk: log://
+rules:
+  - name: airships
+    topics: [watch]
+    channels: [desk]
+"""
+
+
+def write_rules(directory: Path, extra: str = "") -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "topics.yaml").write_text(TOPICS.format(extra=extra), encoding="utf-8")
+    (directory / "alerts.yaml").write_text(ALERTS, encoding="utf-8")
+
+
+@pytest.fixture
+def config_dir(env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "config"
+    write_rules(directory)
+    monkeypatch.setenv("MONITOR_CONFIG_DIR", str(directory))
+    settings = Settings.load()
+    context.init(settings, Config.load(settings.config_dir))
+    return directory
+
+
+def labels_of(title: str) -> list[str]:
+    """RQ job: the labels this process's pipeline gives ``title``."""
+    return context.get().classifier.classify(title, "", "en").labels
+
+
+def test_an_edited_topics_file_is_used_from_the_next_call(config_dir: Path) -> None:
+    """A new term applies after :func:`context.refresh`; an unchanged file is not re-read."""
+    before = context.get()
+    assert labels_of("Balloon over the harbour") == []
+    assert context.refresh() is False and context.get() is before
+    write_rules(config_dir, "          balloon: 5\n")
+    with capture_logs() as logs:
+        assert context.refresh() is True
+    assert labels_of("Balloon over the harbour") == ["watch"]
+    [event] = [e for e in logs if e["event"] == "config_reloaded"]
+    assert event["topics"] == ["watch"] and event["alert_rules"] == ["airships"]
+
+
+def test_an_edit_that_does_not_validate_keeps_the_old_rules_and_is_reported_once(config_dir: Path) -> None:
+    """A weight 'yes' is refused with the file and line; the worker classifies as before, and the
+    error is logged once for that edit, not before every job; the fixed file is then loaded."""
+    write_rules(config_dir, "          balloon: yes\n")
+    with capture_logs() as logs:
+        assert context.refresh() is False
+        assert context.refresh() is False
+    [event] = [e for e in logs if e["event"] == "config_reload_failed"]
+    assert "topics.yaml:8:" in event["error"] and "'balloon': weight True is not a number" in event["error"]
+    assert labels_of("Zeppelin over the harbour") == ["watch"]
+    write_rules(config_dir, "          balloon: 5\n")
+    assert context.refresh() is True
+    assert labels_of("Balloon over the harbour") == ["watch"]
+
+
+def test_an_alert_rule_naming_a_removed_topic_keeps_the_old_config(config_dir: Path) -> None:
+    """Renaming the topic in topics.yaml alone would orphan the alert rule: refused, old rules kept."""
+    (config_dir / "topics.yaml").write_text(TOPICS.replace("watch:", "airships:").format(extra=""), encoding="utf-8")
+    with capture_logs() as logs:
+        assert context.refresh() is False
+    [event] = [e for e in logs if e["event"] == "config_reload_failed"]
+    assert "unknown topic 'watch'" in event["error"]
+    assert context.get().config.topics.topics.keys() == {"watch"}
+
+
+def test_a_running_worker_classifies_the_next_job_with_the_edited_rules(
+    config_dir: Path, env: dict[str, str], redis_client: redis.Redis
+) -> None:
+    """Two jobs through a forking MonitorWorker, topics.yaml edited between them: the worker
+    re-reads it before forking the second horse, which labels the item under the new term."""
+    keys = Keys(env["MONITOR_KEY_PREFIX"])
+    queue = Queue(keys.queue("entries"), connection=redis_client, serializer=JSONSerializer)
+    worker = MonitorWorker([queue], connection=redis_client, serializer=JSONSerializer, keys=keys)
+    first = queue.enqueue(labels_of, "Balloon over the harbour")
+    worker.work(burst=True, logging_level="WARNING")
+    write_rules(config_dir, "          balloon: 5\n")
+    second = queue.enqueue(labels_of, "Balloon over the harbour")
+    worker.work(burst=True, logging_level="WARNING")
+    assert first.return_value() == [] and second.return_value() == ["watch"]
