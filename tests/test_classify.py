@@ -758,6 +758,22 @@ def test_a_houthi_missile_attack_is_an_attack_event(
     assert result.labels == ([] if language == "ar" else ["counter-terrorism"])
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "group"),
+    [
+        ("en", "Allied Democratic Forces rebels kill villagers near Beni", "Allied Democratic Forces"),
+        ("fr", "Les Forces démocratiques alliées tuent des villageois près de Beni", "Forces démocratiques alliées"),
+        ("ar", "القوات الديمقراطية المتحالفة تقتل قرويين قرب بيني", "القوات الديمقراطية المتحالفة"),
+    ],
+)
+def test_a_named_armed_group_labels_its_attack(
+    classifier: Classifier, language: str, title: str, group: str
+) -> None:
+    """The ADF's killings in eastern Congo carry no 'terror' word: the group's name is the evidence."""
+    result = classifier.classify(title, "", language)
+    assert result.labels == ["counter-terrorism"] and group in terms_of(result, "counter-terrorism")
+
+
 def test_vehicle_ramming_is_counter_terrorism_in_arabic(classifier: Classifier) -> None:
     """عملية دهس (a ramming attack) is a term, as "ramming attack" and "voiture-bélier" are."""
     result = classifier.classify("عملية دهس في وسط المدينة توقع ثلاثة جرحى", "اعتقلت الشرطة السائق.", "ar")
