@@ -120,7 +120,12 @@ class LanguageRules(_Strict):
         if isinstance(terms, dict):
             for term, weight in terms.items():
                 if isinstance(weight, bool):  # YAML yes/no/on/off would otherwise become 1.0/0.0
-                    raise ValueError(f"term {term!r}: weight {weight!r} is not a number")
+                    raise ValueError(
+                        f"term {term!r}: weight {weight!r} is not a number "
+                        "(YAML reads yes/no, on/off and true/false as a boolean)"
+                    )
+                if weight is None:
+                    raise ValueError(f"term {term!r}: the weight is missing (write it after the colon)")
         return terms
 
     @field_validator("terms", "context", "against")
@@ -369,6 +374,11 @@ def _term_line(node: yaml.Node | None, msg: str) -> int | None:
     return None
 
 
+#: PyYAML problems that an indentation slip causes; they are reported where the parser noticed
+#: them, often the line after the slip.
+_INDENTATION = re.compile(r"expected <block end>|mapping values are not allowed|could not find expected ':'")
+
+
 def load_yaml_model(path: Path, model: type[M]) -> M:
     """Parse ``path`` as YAML and validate it against ``model``.
 
@@ -386,7 +396,9 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: invalid YAML: {exc.problem}") from exc
+        slip = _INDENTATION.search(str(exc.problem))
+        hint = " (check the indentation of this line and the line before)" if slip else ""
+        raise ConfigError(f"{path}{where}: invalid YAML: {exc.problem}{hint}") from exc
     try:
         return model.model_validate(data)
     except ValidationError as exc:

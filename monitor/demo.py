@@ -61,7 +61,8 @@ def default_topics(config_dir: Path) -> Path:
 def write_demo_config(
     directory: Path, feed_urls: dict[str, str], languages: dict[str, str], topics: Path
 ) -> None:
-    """Write ``feeds.yaml``, ``topics.yaml`` and ``alerts.yaml`` for the demo into ``directory``."""
+    """Write ``feeds.yaml`` and ``alerts.yaml`` for the demo into ``directory`` and link its
+    ``topics.yaml`` to ``topics``, so an edit of the real rules reaches the demo's workers too."""
     feeds = [
         {
             "id": f"demo-{fid}",
@@ -78,7 +79,7 @@ def write_demo_config(
         yaml.safe_dump({"feeds": feeds}, allow_unicode=True), encoding="utf-8"
     )
     (directory / "alerts.yaml").write_text(yaml.safe_dump(DEMO_RULES), encoding="utf-8")
-    shutil.copyfile(topics, directory / "topics.yaml")
+    (directory / "topics.yaml").symlink_to(topics.resolve())
 
 
 def format_alert(alert: Alert) -> str:

@@ -9,8 +9,9 @@ An ``rq.Worker`` with these additions:
   after a ``kill -9`` of the worker;
 * every job runs with ``job_id`` and ``queue`` bound in the structlog context, and its outcome
   and duration go to the shared metrics (:mod:`monitor.metrics`);
-* before each job an edited topics.yaml, alerts.yaml or feeds.yaml is loaded
-  (:func:`workers.context.refresh`), so rule edits apply to the next item without a restart;
+* before each job, and in each maintenance pass of an idle worker, an edited topics.yaml,
+  alerts.yaml or feeds.yaml is loaded (:func:`workers.context.refresh`), so rule edits apply to
+  the next item without a restart;
 * its periodic maintenance (every ``MONITOR_MAINTENANCE_INTERVAL`` s instead of RQ's 10 min)
   also runs :func:`monitor.reclaim.reconcile`, so a job abandoned by a dead worker on any host
   is handed back within about a minute and a half;
@@ -117,15 +118,21 @@ class MonitorWorker(Worker):
         """RQ's ``execute_job`` after :func:`workers.context.refresh`: an edited topics.yaml or
         alerts.yaml is loaded here, in the worker, before the horse forks, so the horse inherits
         the new rules and each edit is compiled once per worker, not once per job."""
-        context = sys.modules.get("workers.context")  # not imported: no pipeline here (polls only)
-        if context is not None:
-            try:
-                context.refresh()
-            except StopRequested:
-                raise
-            except Exception as exc:  # a failed reload must not stop the worker; the old rules stay
-                log.error("config_reload_failed", error=repr(exc), hint="this worker keeps the rules it had")
+        self._refresh_config()
         super().execute_job(job, queue)
+
+    def _refresh_config(self) -> None:
+        """:func:`workers.context.refresh` in this worker, its log lines naming the worker."""
+        context = sys.modules.get("workers.context")  # not imported: no pipeline here (polls only)
+        if context is None:
+            return
+        try:
+            context.refresh(worker=self.name, pid=os.getpid())
+        except StopRequested:
+            raise
+        except Exception as exc:  # a failed reload must not stop the worker; the old rules stay
+            log.error("config_reload_failed", error=repr(exc), hint="this worker keeps the rules it had",
+                      worker=self.name, pid=os.getpid())
 
     def main_work_horse(self, job: Job, queue: Queue) -> None:
         die_with_parent(signal.SIGKILL, expected_parent=self._worker_pid)
@@ -150,6 +157,7 @@ class MonitorWorker(Worker):
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
+        self._refresh_config()  # an idle worker loads an edit too, so workers do not drift apart
         try:
             handed = reconcile(self.connection, self._keys)
         except StopRequested:  # SIGTERM while idle: RQ's handler raises this wherever the worker is

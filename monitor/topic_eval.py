@@ -159,7 +159,10 @@ def load_items(
             row = json.loads(line)
             if "source" in row:
                 if resolver is None:
-                    raise ConfigError("references the shared corpus but no corpus folder was given")
+                    raise ConfigError(
+                        "references an item of the shared corpus, but no corpus folder is here "
+                        "(monitor topics eval --corpus FOLDER; ../shared/corpus by default)"
+                    )
                 title, text = resolver.text(row)
             else:
                 title, text = row.get("title", ""), row["text"]

@@ -108,3 +108,20 @@ def test_a_running_worker_classifies_the_next_job_with_the_edited_rules(
     second = queue.enqueue(labels_of, "Balloon over the harbour")
     worker.work(burst=True, logging_level="WARNING")
     assert first.return_value() == [] and second.return_value() == ["watch"]
+
+
+def test_an_idle_worker_loads_an_edit_in_its_maintenance_pass(
+    config_dir: Path, env: dict[str, str], redis_client: redis.Redis
+) -> None:
+    """A worker with no job still picks up an edit at its next maintenance pass (every
+    MONITOR_MAINTENANCE_INTERVAL seconds), so workers do not drift apart on rules that only the
+    busy ones saw; the log line names the worker."""
+    keys = Keys(env["MONITOR_KEY_PREFIX"])
+    queue = Queue(keys.queue("entries"), connection=redis_client, serializer=JSONSerializer)
+    worker = MonitorWorker([queue], connection=redis_client, serializer=JSONSerializer, keys=keys, name="idle-w")
+    write_rules(config_dir, "          balloon: 5\n")
+    with capture_logs() as logs:
+        worker.run_maintenance_tasks()
+    assert labels_of("Balloon over the harbour") == ["watch"]
+    [event] = [e for e in logs if e["event"] == "config_reloaded"]
+    assert event["worker"] == "idle-w"

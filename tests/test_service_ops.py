@@ -333,3 +333,18 @@ def test_run_serves_metrics_and_healthz_over_http(env: dict[str, str], tmp_path:
     finally:
         code, _ = daemon.stop()
     assert code == 0
+
+
+def test_demo_config_links_the_real_topic_rules(tmp_path: Path) -> None:
+    """The demo's topics.yaml is a link to config/topics.yaml, so an analyst's edit of the real
+    rules reaches the demo's workers (which reload it) instead of a copy nobody edits."""
+    from monitor.demo import write_demo_config
+
+    rules = tmp_path / "topics.yaml"
+    rules.write_text("topics: {}\n", encoding="utf-8")
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    write_demo_config(demo, {"en1": "http://127.0.0.1:1/feed"}, {"en1": "en"}, rules)
+    assert (demo / "topics.yaml").resolve() == rules.resolve()
+    rules.write_text("topics: {edited: true}\n", encoding="utf-8")
+    assert (demo / "topics.yaml").read_text(encoding="utf-8") == "topics: {edited: true}\n"

@@ -136,7 +136,19 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
         ),
         # weights that are not numbers
         ("topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: .nan\n", r"'talks': weight must"),
-        ("topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: yes\n", r"'talks': weight True"),
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: yes\n",
+            r"'talks': weight True is not a number \(YAML reads yes/no",
+        ),
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks:\n",
+            r"topics\.yaml:6: .*'talks': the weight is missing",
+        ),
+        # indentation slips, reported by the parser on the line after: the message says to look there too
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n           summit: 3\n",
+            r"topics\.yaml:7:18: invalid YAML: mapping values .* \(check the indentation of this line and the line",
+        ),
         # a list entry indented under the previous one becomes "defied - agree*"
         (
             "topics:\n  t:\n    relation_weight: 3\n    languages:\n      en:\n        terms:\n          talks: 2\n"
