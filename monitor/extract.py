@@ -31,6 +31,9 @@ _SENTENCE_END = tuple(".!?؟。…:;»\"”'")
 #: "related articles", "back to top") and outlet names are shorter.
 _MIN_PROSE_WORDS = 10
 _MIN_SENTENCE_WORDS = 5
+#: Longest first line taken as a headline when it does not end like a sentence (wire headlines
+#: run 6-15 words; a lede that long without a full stop is rare).
+_MAX_HEADLINE_WORDS = 20
 _CONTENT_TYPES = {".txt": "text/plain", ".text": "text/plain", ".html": "text/html", ".htm": "text/html"}
 
 
@@ -93,6 +96,14 @@ def _words(line: str) -> int:
     return len(line.split())
 
 
+def _is_headline(lines: list[str], prose: list[int]) -> bool:
+    """Is the first prose line a headline: more prose follows, and it is at most
+    :data:`_MAX_HEADLINE_WORDS` words that do not end like a sentence ("Omani foreign minister
+    receives Kenyan envoy in Muscat for talks")?"""
+    line = lines[prose[0]]
+    return len(prose) > 1 and _words(line) <= _MAX_HEADLINE_WORDS and not line.rstrip().endswith(_SENTENCE_END)
+
+
 def _is_prose(line: str) -> bool:
     n = _words(line)
     return n >= _MIN_PROSE_WORDS or (n >= _MIN_SENTENCE_WORDS and line.rstrip().endswith(_SENTENCE_END))
@@ -123,6 +134,8 @@ def extract_plain(text: str, source: str, entry: EntryInfo | None = None) -> Art
     if not prose:
         raise DocumentError(source, "no article text found (no line reads as prose)")
     first, last = prose[0], prose[-1]
+    if _is_headline(lines, prose) and not any(_words(ln) >= 2 for ln in lines[:first]):
+        first = prose[1]  # a long headline with nothing above it: it is the title, not the lede
     body_lines = lines[first : last + 1]
     body = "\n\n".join(body_lines)
     arabic_body = script_shares(body)[0] >= 0.5
