@@ -3,10 +3,15 @@
 Matching and hashing run on normalized text, never on what is displayed:
 
 * Unicode NFKC, case folding, every kind of space (NBSP, narrow NBSP) folded to one space;
+* invisible format characters inside words removed: soft hyphen, zero-width non-joiner and joiner,
+  word joiner, BOM (U+00AD, U+200C, U+200D, U+2060, U+FEFF), which would otherwise split a word
+  in two ("الإر\u200cهاب", "terro\u00adrism");
 * Arabic: harakat/diacritics (U+064B-U+065F, U+0670, Quranic marks U+06D6-U+06ED) and tatweel
   (U+0640) removed; alef forms أ إ آ ٱ -> ا; ى -> ي; ة -> ه; ؤ -> و; ئ -> ي; Arabic-Indic digits
   -> ASCII. These are the usual orthographic normalizations of Arabic IR (Larkey, Ballesteros &
-  Connell, "Light Stemming for Arabic Information Retrieval", 2007).
+  Connell, "Light Stemming for Arabic Information Retrieval", 2007). Persian and Urdu letter
+  forms that Arabic text typed on those keyboards carries are folded to the Arabic letters:
+  ی -> ي, ک ڪ -> ك, ە ۀ ہ -> ه (Unicode's "Arabic" block; the letters look alike in most fonts).
 
 Displayed text (titles, bodies in alerts) keeps the publisher's spelling.
 """
@@ -28,11 +33,18 @@ _AR_TRANSLATE = str.maketrans(
         "ة": "ه",
         "ؤ": "و",
         "ئ": "ي",
+        "ی": "ي",
+        "ک": "ك",
+        "ڪ": "ك",
+        "ە": "ه",
+        "ۀ": "ه",
+        "ہ": "ه",
         **{chr(0x0660 + d): str(d) for d in range(10)},
         **{chr(0x06F0 + d): str(d) for d in range(10)},
     }
 )
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+_INVISIBLE = re.compile("[\u00ad\u200c\u200d\u2060\ufeff]")
 
 
 _AR_PAIRS = tuple((chr(src), dst) for src, dst in _AR_TRANSLATE.items())
@@ -59,6 +71,8 @@ def fold(text: str) -> str:
     faster than ``str.translate`` on non-Latin text.
     """
     text = unicodedata.normalize("NFKC", text).casefold()
+    if "\u00ad" in text or "\u200c" in text or "\u200d" in text or "\u2060" in text or "\ufeff" in text:
+        text = _INVISIBLE.sub("", text)  # substring tests first: ~0.3 us on 3 KB against ~9 for a regex search
     if _AR_BLOCK.search(text):
         text = _AR_DIACRITICS.sub("", text)
         for src, dst in _AR_PAIRS:

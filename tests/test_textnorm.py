@@ -10,6 +10,33 @@ def test_arabic_diacritics_tatweel_and_letter_variants_fold() -> None:
     assert normalize("مستشفى") == "مستشفي"
 
 
+def test_persian_keyboard_letters_and_presentation_forms_fold_to_arabic() -> None:
+    """Arabic typed on a Persian or Urdu keyboard (ی, ک, ە) and presentation forms (ﺍﻹﺭﻫﺎﺏ)
+    give the same tokens as the Arabic letters, so rules and dedup see one word."""
+    assert normalize("تکفیری") == normalize("تكفيري") == "تكفيري"
+    assert normalize("ﺍﻹﺭﻫﺎﺏ") == normalize("الإرهاب")
+    assert normalize("کتائب ە") == "كتايب ه"
+
+
+def test_invisible_format_characters_do_not_split_a_word() -> None:
+    """A zero-width non-joiner or joiner inside an Arabic word, or a soft hyphen inside a Latin
+    one, would make two tokens; they are removed."""
+    assert tokens(normalize("الإر\u200cهاب والإر\u200dهاب")) == ["الارهاب", "والارهاب"]
+    assert tokens(normalize("terro\u00adrism \ufeffattack")) == ["terrorism", "attack"]
+
+
+def test_a_persian_keyboard_spelling_still_labels() -> None:
+    """The classifier finds تکفیری (Persian ی and ک) as the term تكفيري."""
+    from monitor.classify import Classifier, load_countries
+    from monitor.config import Config
+    from tests.conftest import ROOT
+
+    clf = Classifier(Config.load(ROOT / "config").topics, load_countries())
+    plain = clf.classify("هجوم تكفيري على كمين للجيش", "", "ar")
+    persian = clf.classify("هجوم تکفیری على کمین للجیش", "", "ar")
+    assert persian.topics == plain.topics and plain.topics["counter-terrorism"] > 0
+
+
 def test_spaces_case_and_nbsp_fold() -> None:
     """NBSP and runs of spaces become one space; case folds."""
     assert normalize("L’ONU appelle à un cessez-le-feu\u00a0immédiat") == "l’onu appelle à un cessez-le-feu immédiat"
