@@ -774,6 +774,13 @@ def test_a_named_armed_group_labels_its_attack(
     assert result.labels == ["counter-terrorism"] and group in terms_of(result, "counter-terrorism")
 
 
+@pytest.mark.parametrize("title", ["Al-Qa'ida leader killed in drone strike", "Da’esh claims attack on church"])
+def test_group_names_spelled_with_an_apostrophe_match(classifier: Classifier, title: str) -> None:
+    """The apostrophe splits the token ("qa", "ida"); the spelling is a two-word phrase rule, and a
+    curly apostrophe splits the same way."""
+    assert classifier.classify(title, "", "en").labels == ["counter-terrorism"]
+
+
 def test_vehicle_ramming_is_counter_terrorism_in_arabic(classifier: Classifier) -> None:
     """عملية دهس (a ramming attack) is a term, as "ramming attack" and "voiture-bélier" are."""
     result = classifier.classify("عملية دهس في وسط المدينة توقع ثلاثة جرحى", "اعتقلت الشرطة السائق.", "ar")
