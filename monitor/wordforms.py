@@ -10,7 +10,9 @@ Arabic (light stemming after Larkey, Ballesteros & Connell, "Light Stemming for 
 Information Retrieval", 2007, but yielding every candidate instead of one stem):
 
 * at most one proclitic group comes off: و ف ب ك ل, the article ال, and their combinations
-  (وال بال كال فال لل ولل فلل وبال فبال وكال ...), leaving at least two letters;
+  (وال بال كال فال لل ولل فلل وبال فبال وكال ...), leaving at least two letters; after لل (the
+  preposition li- before the article, whose alef is not written) the article is also given back,
+  so names written with it match: للأمم المتحدة finds الأمم المتحدة, للقاعدة finds القاعدة;
 * then at most one suffix: feminine (ة, after normalization ه), sound plurals (ون ين ات),
   duals (ان تان تين), nisba forms (ي يه يون يين يات) and possessive pronouns (ه ها هم هما هن
   ك كم نا ي, also after the plural ات) and the feminine past-tense ت of verbs (أعلنت) and the
@@ -126,6 +128,8 @@ def arabic_forms(token: str) -> tuple[str, ...]:
     for prefix in _AR_PREFIXES:
         if token.startswith(prefix) and len(token) - len(prefix) >= _MIN_STEM:
             bases.append(token[len(prefix) :])
+            if prefix.endswith("لل"):  # li- + al-: the article's alef is not written (للأمم = ل + الأمم)
+                bases.append("ال" + token[len(prefix) :])
     for base in bases:
         out[base] = None
         for suffix in _AR_SUFFIXES:

@@ -781,6 +781,18 @@ def test_group_names_spelled_with_an_apostrophe_match(classifier: Classifier, ti
     assert classifier.classify(title, "", "en").labels == ["counter-terrorism"]
 
 
+def test_the_un_after_the_preposition_li_is_a_side(classifier: Classifier) -> None:
+    """"للأمم المتحدة" (to the United Nations: li- + al-, the alef unwritten) is the party UN, so
+    an envoy's appeal to a state's factions is a relation between the UN and that state."""
+    result = classifier.classify(
+        "المبعوث يدعو الأطراف اليمنية إلى خفض التصعيد",
+        "دعا المبعوث الخاص للأمم المتحدة إلى اليمن الأطراف إلى ضبط النفس.",
+        "ar",
+    )
+    assert any(term.endswith(" + YE, UN") for term in terms_of(result, "diplomacy"))
+    assert result.labels == ["diplomacy"]
+
+
 def test_vehicle_ramming_is_counter_terrorism_in_arabic(classifier: Classifier) -> None:
     """عملية دهس (a ramming attack) is a term, as "ramming attack" and "voiture-bélier" are."""
     result = classifier.classify("عملية دهس في وسط المدينة توقع ثلاثة جرحى", "اعتقلت الشرطة السائق.", "ar")

@@ -23,6 +23,8 @@ def forms(word: str) -> set[str]:
         ("كالإرهاب", "ارهاب"),  # ك + ال
         ("ولمصر", "مصر"),  # و + ل
         ("فبمصر", "مصر"),  # ف + ب
+        ("للأمم", "الامم"),  # ل + ال -> لل: the article comes back for names written with it
+        ("وللقاعدة", "القاعده"),  # و + ل + ال
     ],
 )
 def test_arabic_proclitics_and_their_combinations_come_off(token: str, base: str) -> None:
