@@ -119,7 +119,7 @@ def test_topics_eval_prints_a_table_per_topic_and_language() -> None:
     result = run("topics", "eval", *files, "--split", "heldout")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "73 items"
+    assert lines[0] == "100 items"
     rows = [line.split()[:2] for line in lines[2:10]]
     assert rows == [[t, s] for t in ("counter-terrorism", "diplomacy") for s in ("all", "ar", "en", "fr")]
 
