@@ -48,6 +48,9 @@ How a text is scored, per topic:
    subject ("the foreign minister said two nationals died"). With ``min_sides`` 1 and
    ``country_sides`` off the same rule makes one-actor events: counter-terrorism's attack methods
    beside a militant group kept as context ("Taliban kidnap aid worker": ``kidnap* + TALIBAN``).
+   People who stand for their state (``actors`` in topics.yaml: "Macron", "لافروف") are sides
+   too, and an event between two of them of different states scores ``actor_relation_weight``:
+   heads of state and ministers acting on each other are a government-to-government event.
 """
 
 from __future__ import annotations
@@ -106,6 +109,8 @@ class _Rule:
     party: bool = False
     #: A ``roles`` office: a relation term that counts in the title only.
     title_only: bool = False
+    #: An ``actors`` name (a person standing for a state): a side of relations, not a mention.
+    actor: bool = False
     #: Sort key of its matches: longer phrases first, then heavier terms, then longer terms;
     #: the serial number makes keys unique so hit tuples never compare rules.
     rank: tuple[int, float, int, int] = (0, 0.0, 0, 0)
@@ -125,12 +130,13 @@ class _Rule:
         relation: bool = False,
         party: bool = False,
         title_only: bool = False,
+        actor: bool = False,
     ) -> _Rule:
         """A rule with its ``rank`` filled in."""
         rank = (-len(words), -weight, -len(term), next(_SERIAL))
         return cls(
             topic, language, term, words, prefix, weight, exclusion, context, negation, relation, party, title_only,
-            rank,
+            actor, rank,
         )
 
 
@@ -209,14 +215,14 @@ class Classifier:
     """Compiled topic rules and country names; call :meth:`classify` many times.
 
     Args:
-        topics: validated ``topics.yaml``.
+        topics: validated ``topics.yaml`` (its ``actors`` are compiled beside the countries).
         countries: language -> {country name or demonym -> code (ISO 3166-1 alpha-2 or ``EU``)};
             see :func:`load_countries`.
 
     Raises:
         ConfigError: a term that normalizes to no word, a prefix term shorter than
             :data:`MIN_PREFIX` letters, or a party whose code is a country's, naming the
-            topic, the language and the term.
+            topic, the language and the term; an actor under a code the gazetteer does not have.
     """
 
     def __init__(self, topics: TopicsFile, countries: dict[str, dict[str, str]] | None = None) -> None:
@@ -236,6 +242,15 @@ class Classifier:
                 words = rule_words(country_name)
                 if words:
                     self._add(_Rule.make(_COUNTRY, lang, code, words, False, 1.0))
+        for code, by_language in topics.actors.items():
+            if code not in country_codes:
+                raise ConfigError(f"topics.yaml: actors: {code!r} is not a country code of the gazetteer")
+            for lang, actor_names in by_language.items():
+                self._languages.add(lang)
+                for actor_name in actor_names:
+                    words = rule_words(actor_name)
+                    if words:
+                        self._add(_Rule.make(_COUNTRY, lang, code, words, False, 1.0, actor=True))
         self._memo: dict[str, dict[str, _Entry]] = {lang: {} for lang in (*self._languages, "")}
         self._forms_memo: dict[str, tuple[str, ...]] = {}
 
@@ -375,6 +390,31 @@ class Classifier:
                 return False
         return True
 
+    def _rules_language(self, language: str | None) -> str:
+        """The rules' language for an ISO 639-1 code or a BCP 47 tag ("fr-FR", "EN"); "" (every
+        language's rules) when the rules have no such language."""
+        code = language.replace("_", "-").split("-")[0].lower() if language else ""
+        return code if code in self._languages else ""
+
+    def _relation_events(
+        self,
+        tally: _Tally,
+        relations: dict[str, tuple[str, _Where]],
+        states: set[str],
+        actor_states: set[str],
+        parties: dict[str, set[str]],
+    ) -> None:
+        """Score each topic's relation term up front as an event when enough sides are named up
+        front (module docstring, 7): ``actor_relation_weight`` when two of the states are named by
+        actors, otherwise ``relation_weight``."""
+        for name, (term, where) in relations.items():
+            topic = self._topics[name]
+            sides = (sorted(states) if topic.country_sides else []) + sorted(parties[name])
+            if len(sides) >= topic.min_sides:
+                leaders = topic.country_sides and topic.actor_relation_weight and len(actor_states) >= 2
+                weight = topic.actor_relation_weight if leaders else topic.relation_weight
+                tally.add_relation(name, f"{term} + {', '.join(sides)}", where, weight)
+
     def classify(self, title: str, text: str, language: str | None = None) -> Classification:
         """Score ``title`` and ``text`` against every topic and count country mentions.
 
@@ -388,12 +428,11 @@ class Classifier:
             labels in config order, evidence sorted by contribution (negated matches last),
             countries most mentioned first.
         """
-        if language:  # a BCP 47 tag ("fr-FR", "EN") selects the rules of its language
-            language = language.replace("_", "-").split("-")[0].lower()
-        lang = language if language in self._languages else ""
+        lang = self._rules_language(language)
         tally = _Tally(self._topics)
         countries: dict[str, int] = defaultdict(int)
         states: set[str] = set()  # countries named in the title or the lede
+        actor_states: set[str] = set()  # the states of those named by an actor (a person)
         parties: dict[str, set[str]] = defaultdict(set)  # topic -> its parties named up front
         relations: dict[str, tuple[str, _Where]] = {}  # topic -> first relation term up front, where
         parts: tuple[tuple[_Where, str], ...] = (("title", title), ("body", cut_related(text)))
@@ -403,9 +442,12 @@ class Classifier:
             for rule, (count, at, negated) in self._matches(toks, lang).items():
                 in_front = where == "title" or 0 <= at < LEDE_TOKENS
                 if rule.topic == _COUNTRY:
-                    countries[rule.term] += count
+                    if not rule.actor:
+                        countries[rule.term] += count
                     if in_front:
                         states.add(rule.term)
+                        if rule.actor:
+                            actor_states.add(rule.term)
                 elif rule.relation:
                     if count and (where == "title" if rule.title_only else in_front):
                         relations.setdefault(rule.topic, (rule.term, where))
@@ -414,11 +456,7 @@ class Classifier:
                         parties[rule.topic].add(rule.term)
                 else:
                     tally.add(rule, count, negated, where, factors[rule.topic], in_front)
-        for name, (term, where) in relations.items():
-            topic = self._topics[name]
-            sides = (sorted(states) if topic.country_sides else []) + sorted(parties[name])
-            if len(sides) >= topic.min_sides:
-                tally.add_relation(name, f"{term} + {', '.join(sides)}", where)
+        self._relation_events(tally, relations, states, actor_states, parties)
         return Classification(
             topics={k: round(v, 2) for k, v in tally.scores.items()},
             labels=tally.labels(),
@@ -463,10 +501,10 @@ class _Tally:
                 self.up_front.add(rule.topic)
         self.evidence[rule.topic].append(Evidence(rule.term, count, where, rule.weight))
 
-    def add_relation(self, name: str, label: str, where: _Where) -> None:
+    def add_relation(self, name: str, label: str, where: _Where, weight: float) -> None:
         """A relation term beside two states up front: a trigger with its source and target
-        arguments (module docstring, 7), so it counts as a term in the title or lede."""
-        weight = self.topics[name].relation_weight
+        arguments (module docstring, 7), so it counts as a term in the title or lede, worth
+        ``weight``."""
         self.scores[name] += weight
         self.distinct[name].add(label)
         self.core.add(name)

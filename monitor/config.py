@@ -194,6 +194,11 @@ class TopicConfig(_Strict):
     min_sides: int = Field(2, ge=1)
     #: Whether countries count as sides (diplomacy), or only the topic's ``parties`` do.
     country_sides: bool = True
+    #: Score of a relation event when two of the states named up front are named by ``actors``
+    #: (people: "Macron reçoit Tebboune", "Putin and Xi hold talks"): two heads of state or
+    #: ministers acting on each other are a government-to-government event by themselves (the
+    #: government-actor level of CAMEO). 0: such an event scores ``relation_weight`` like any other.
+    actor_relation_weight: float = Field(0.0, ge=0, allow_inf_nan=False)
     languages: dict[str, LanguageRules]
 
     @field_validator("languages")
@@ -217,13 +222,47 @@ class TopicConfig(_Strict):
             )
         if self.relation_weight and not any(rules.relations or rules.roles for rules in self.languages.values()):
             raise ValueError("relation_weight is set but no language has relations or roles")
+        if self.actor_relation_weight and not self.relation_weight:
+            raise ValueError("actor_relation_weight is set but relation_weight is 0, so no relation event is scored")
         if self.min_sides < 2 and self.country_sides:
             raise ValueError("min_sides 1 needs country_sides: false (any country beside a verb would do)")
         return self
 
 
 class TopicsFile(_Strict):
+    """``topics.yaml``: the topics, and ``actors``.
+
+    ``actors``: country code -> language -> names of people who stand for their state (heads of
+    state and government, foreign ministers: "Macron", "لافروف", "Xi Jinping"). Beside the
+    gazetteer's country names they are sides of a relation event ("Blinken meets Chinese
+    counterpart" has two sides, US and CN), the actor dictionaries of CAMEO coding. They are not
+    country mentions (an item's ``countries`` stays names and demonyms). A name keeps its state
+    after its holder leaves office.
+    """
+
     topics: dict[str, TopicConfig]
+    actors: dict[str, dict[str, tuple[str, ...]]] = Field(default_factory=dict)
+
+    @field_validator("actors")
+    @classmethod
+    def _check_actors(cls, actors: dict[str, dict[str, tuple[str, ...]]]) -> dict[str, dict[str, tuple[str, ...]]]:
+        import pycountry
+
+        seen: dict[tuple[str, str], str] = {}
+        for code, by_language in actors.items():
+            if not re.fullmatch(r"[A-Z]{2}", code):
+                raise ValueError(f"actors: {code!r} is not a two-letter country code (FR, US, ...)")
+            for language, names in by_language.items():
+                if not re.fullmatch(r"[a-z]{2}", language) or pycountry.languages.get(alpha_2=language) is None:
+                    raise ValueError(f"actors.{code}: language {language!r} is not an ISO 639-1 code (ar, en, fr, ...)")
+                for name in names:
+                    _check_term(name)
+                    if name.endswith("*"):
+                        raise ValueError(f"actors.{code}.{language}: name {name!r}: no '*' in actor names")
+                    other = seen.setdefault((language, name.casefold()), code)
+                    if other != code:
+                        raise ValueError(f"actors: {name!r} ({language}) is listed under both {other} and {code}")
+        return actors
 
 
 # alerts.yaml ----------------------------------------------------------------------

@@ -793,6 +793,35 @@ def test_the_un_after_the_preposition_li_is_a_side(classifier: Classifier) -> No
     assert result.labels == ["diplomacy"]
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "event"),
+    [
+        ("en", "Putin and Xi hold talks in Moscow", "talks + CN, RU"),
+        ("fr", "Macron reçoit Tebboune à l'Élysée", "reçoit + DZ, FR"),
+        ("ar", "ماكرون يستقبل تبون في الإليزيه", "يستقبل + DZ, FR"),
+    ],
+)
+def test_two_leaders_of_different_states_are_a_diplomatic_event(
+    classifier: Classifier, language: str, title: str, event: str
+) -> None:
+    """Named heads of state (``actors``) are sides of a relation, and an event between two of
+    different states scores actor_relation_weight (7), so the headline alone is diplomacy; the
+    people are not country mentions."""
+    result = classifier.classify(title, "", language)
+    assert result.labels == ["diplomacy"]
+    [ev] = [e for e in result.evidence["diplomacy"] if "+" in e.term]
+    assert (ev.term, ev.weight) == (event, 7)
+    assert "DZ" not in result.countries and "CN" not in result.countries
+
+
+def test_leaders_of_one_state_or_one_leader_alone_are_no_such_event(classifier: Classifier) -> None:
+    """Trump against Biden is one state; Macron at home names no second state."""
+    one_state = classifier.classify("Trump accuses Biden of weakness", "", "en")
+    assert one_state.labels == [] and not any("+" in t for t in terms_of(one_state, "diplomacy"))
+    at_home = classifier.classify("Macron defends pension reform", "Macron spoke to reporters.", "en")
+    assert at_home.labels == [] and at_home.countries == {}
+
+
 def test_vehicle_ramming_is_counter_terrorism_in_arabic(classifier: Classifier) -> None:
     """عملية دهس (a ramming attack) is a term, as "ramming attack" and "voiture-bélier" are."""
     result = classifier.classify("عملية دهس في وسط المدينة توقع ثلاثة جرحى", "اعتقلت الشرطة السائق.", "ar")
@@ -846,3 +875,11 @@ def test_a_party_with_a_country_code_is_refused() -> None:
     topic = TopicConfig(threshold=3.0, relation_weight=3.0, languages={"fr": rules})
     with pytest.raises(ConfigError, match=r"topic 't', language 'fr': party 'Francophonie' has the code 'FR'"):
         Classifier(TopicsFile(topics={"t": topic}), load_countries())
+
+
+def test_an_actor_under_a_code_the_gazetteer_lacks_is_refused() -> None:
+    """'XK' is Kosovo and known; 'ZZ' is no state: the error names the section and the code."""
+    topic = TopicConfig(threshold=3.0, languages={"en": LanguageRules(terms={"talks": 1})})
+    topics = TopicsFile(topics={"t": topic}, actors={"ZZ": {"en": ("Nobody",)}})
+    with pytest.raises(ConfigError, match=r"actors: 'ZZ' is not a country code of the gazetteer"):
+        Classifier(topics, load_countries())

@@ -134,6 +134,27 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
             "topics:\n  t:\n    relation_weight: 3\n    languages:\n      en:\n        terms:\n          talks: 2\n",
             r"topics\.t: relation_weight is set but no language has relations or roles",
         ),
+        (
+            "topics:\n  t:\n    actor_relation_weight: 7\n    languages:\n"
+            "      en:\n        terms:\n          talks: 2\n",
+            r"topics\.t: actor_relation_weight is set but relation_weight is 0",
+        ),
+        # actors: a code that is not a country, a language that is not ISO 639-1, one name under two states
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
+            "actors:\n  France: {en: [Macron]}\n",
+            r"actors: 'France' is not a two-letter country code",
+        ),
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
+            "actors:\n  FR: {fre: [Macron]}\n",
+            r"actors\.FR: language 'fre' is not an ISO 639-1 code",
+        ),
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
+            "actors:\n  FR: {en: [Macron]}\n  DZ: {en: [macron]}\n",
+            r"actors: 'macron' \(en\) is listed under both FR and DZ",
+        ),
         # weights that are not numbers
         ("topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: .nan\n", r"'talks': weight must"),
         (
