@@ -154,6 +154,14 @@ class LanguageRules(_Strict):
         return parties
 
 
+def _check_language(code: str) -> None:
+    """Reject a language key that is not an ISO 639-1 code (its rules would never run)."""
+    import pycountry
+
+    if not re.fullmatch(r"[a-z]{2}", code) or pycountry.languages.get(alpha_2=code) is None:
+        raise ValueError(f"language {code!r} is not an ISO 639-1 code (ar, en, fr, ...)")
+
+
 def _check_term(term: str) -> None:
     """Reject terms that cannot match anything sensible (the error names the term)."""
     core = term[:-1] if term.endswith("*") else term
@@ -204,11 +212,8 @@ class TopicConfig(_Strict):
     @field_validator("languages")
     @classmethod
     def _iso_languages(cls, languages: dict[str, LanguageRules]) -> dict[str, LanguageRules]:
-        import pycountry
-
         for code in languages:
-            if not re.fullmatch(r"[a-z]{2}", code) or pycountry.languages.get(alpha_2=code) is None:
-                raise ValueError(f"language {code!r} is not an ISO 639-1 code (ar, en, fr, ...)")
+            _check_language(code)
         return languages
 
     @model_validator(mode="after")
@@ -246,15 +251,15 @@ class TopicsFile(_Strict):
     @field_validator("actors")
     @classmethod
     def _check_actors(cls, actors: dict[str, dict[str, tuple[str, ...]]]) -> dict[str, dict[str, tuple[str, ...]]]:
-        import pycountry
-
         seen: dict[tuple[str, str], str] = {}
         for code, by_language in actors.items():
             if not re.fullmatch(r"[A-Z]{2}", code):
                 raise ValueError(f"actors: {code!r} is not a two-letter country code (FR, US, ...)")
             for language, names in by_language.items():
-                if not re.fullmatch(r"[a-z]{2}", language) or pycountry.languages.get(alpha_2=language) is None:
-                    raise ValueError(f"actors.{code}: language {language!r} is not an ISO 639-1 code (ar, en, fr, ...)")
+                try:
+                    _check_language(language)
+                except ValueError as exc:
+                    raise ValueError(f"actors.{code}: {exc}") from None
                 for name in names:
                     _check_term(name)
                     if name.endswith("*"):
