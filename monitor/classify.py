@@ -236,23 +236,41 @@ class Classifier:
             for lang, rules in topic.languages.items():
                 self._languages.add(lang)
                 self._add_rules(name, topic, lang, rules, country_codes)
+        gazetteer: dict[tuple[str, tuple[str, ...]], str] = {}  # (language, words) -> code
         for lang, names in (countries or {}).items():
             self._languages.add(lang)
             for country_name, code in names.items():
                 words = rule_words(country_name)
                 if words:
+                    gazetteer.setdefault((lang, words), code)
                     self._add(_Rule.make(_COUNTRY, lang, code, words, False, 1.0))
-        for code, by_language in topics.actors.items():
+        self._add_actors(topics.actors, country_codes, gazetteer)
+        self._memo: dict[str, dict[str, _Entry]] = {lang: {} for lang in (*self._languages, "")}
+        self._forms_memo: dict[str, tuple[str, ...]] = {}
+
+    def _add_actors(
+        self,
+        actors: dict[str, dict[str, tuple[str, ...]]],
+        country_codes: set[str],
+        gazetteer: dict[tuple[str, tuple[str, ...]], str],
+    ) -> None:
+        """Compile ``actors`` beside the countries; a code the gazetteer lacks, or a name that is
+        also one of its country names (French "Hollande" is the Netherlands), is refused."""
+        for code, by_language in actors.items():
             if code not in country_codes:
                 raise ConfigError(f"topics.yaml: actors: {code!r} is not a country code of the gazetteer")
             for lang, actor_names in by_language.items():
                 self._languages.add(lang)
                 for actor_name in actor_names:
                     words = rule_words(actor_name)
+                    if (lang, words) in gazetteer:
+                        raise ConfigError(
+                            f"topics.yaml: actors.{code}.{lang}: {actor_name!r} is also a country name of the "
+                            f"gazetteer ({gazetteer[(lang, words)]}) and would count as that country; "
+                            "write the full name"
+                        )
                     if words:
                         self._add(_Rule.make(_COUNTRY, lang, code, words, False, 1.0, actor=True))
-        self._memo: dict[str, dict[str, _Entry]] = {lang: {} for lang in (*self._languages, "")}
-        self._forms_memo: dict[str, tuple[str, ...]] = {}
 
     def _add_rules(
         self, name: str, topic: TopicConfig, lang: str, rules: LanguageRules, country_codes: set[str]

@@ -883,3 +883,11 @@ def test_an_actor_under_a_code_the_gazetteer_lacks_is_refused() -> None:
     topics = TopicsFile(topics={"t": topic}, actors={"ZZ": {"en": ("Nobody",)}})
     with pytest.raises(ConfigError, match=r"actors: 'ZZ' is not a country code of the gazetteer"):
         Classifier(topics, load_countries())
+
+
+def test_an_actor_named_like_a_country_is_refused() -> None:
+    """French "Hollande" is also the Netherlands in the gazetteer: as an actor it would count as NL."""
+    topic = TopicConfig(threshold=3.0, languages={"fr": LanguageRules(terms={"talks": 1})})
+    topics = TopicsFile(topics={"t": topic}, actors={"FR": {"fr": ("Hollande",)}})
+    with pytest.raises(ConfigError, match=r"actors\.FR\.fr: 'Hollande' is also a country name .*\(NL\)"):
+        Classifier(topics, load_countries())
