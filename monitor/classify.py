@@ -51,6 +51,10 @@ How a text is scored, per topic:
    People who stand for their state (``actors`` in topics.yaml: "Macron", "لافروف") are sides
    too, and an event between two of them of different states scores ``actor_relation_weight``:
    heads of state and ministers acting on each other are a government-to-government event.
+   ``meetings`` terms ("meeting", "tête-à-tête", "اجتماع") make only that kind of event, with
+   both people named in the same part (title, or lede) as the term: beside two countries they
+   would label a board meeting. Dependent territories are their sovereign's side (``SOVEREIGN``):
+   a French president in La Réunion is not on a visit between two states.
 """
 
 from __future__ import annotations
@@ -84,6 +88,26 @@ _COUNTRY = "\x00country"
 _SERIAL = itertools.count()
 #: Memo entries kept per classifier before the memo is cleared (bounded memory).
 _MEMO_MAX = 500_000
+#: Dependent territories -> the state that conducts their foreign relations, for the sides of
+#: relation events only (their own codes stay in ``countries``): a French president visiting
+#: Saint-Pierre-et-Miquelon or La Réunion is a domestic trip, not a visit between two states.
+#: Source: the ISO 3166-1 entries' "dependency"/"part of" remarks (UN Statistics Division, M49
+#: "Standard country or area codes"); disputed and partly recognised entities (EH, PS, TW, XK)
+#: are left as they are.
+SOVEREIGN = {
+    **dict.fromkeys(("BL", "GF", "GP", "MF", "MQ", "NC", "PF", "PM", "RE", "TF", "WF", "YT"), "FR"),
+    **dict.fromkeys(("AS", "GU", "MP", "PR", "UM", "VI"), "US"),
+    **dict.fromkeys(
+        ("AI", "BM", "FK", "GG", "GI", "GS", "IM", "IO", "JE", "KY", "MS", "PN", "SH", "TC", "VG"), "GB"
+    ),
+    **dict.fromkeys(("AW", "BQ", "CW", "SX"), "NL"),
+    **dict.fromkeys(("FO", "GL"), "DK"),
+    **dict.fromkeys(("BV", "SJ"), "NO"),
+    **dict.fromkeys(("CC", "CX", "HM", "NF"), "AU"),
+    **dict.fromkeys(("CK", "NU", "TK"), "NZ"),
+    "AX": "FI",
+    **dict.fromkeys(("HK", "MO"), "CN"),
+}
 #: Body tokens that make up the lede: about the first two sentences of wire copy (an agency
 #: lede runs 25-40 words), and the whole of most feed summaries.
 LEDE_TOKENS = 50
@@ -111,6 +135,8 @@ class _Rule:
     title_only: bool = False
     #: An ``actors`` name (a person standing for a state): a side of relations, not a mention.
     actor: bool = False
+    #: A ``meetings`` term: a relation term that scores only between two actors of different states.
+    actors_only: bool = False
     #: Sort key of its matches: longer phrases first, then heavier terms, then longer terms;
     #: the serial number makes keys unique so hit tuples never compare rules.
     rank: tuple[int, float, int, int] = (0, 0.0, 0, 0)
@@ -131,12 +157,13 @@ class _Rule:
         party: bool = False,
         title_only: bool = False,
         actor: bool = False,
+        actors_only: bool = False,
     ) -> _Rule:
         """A rule with its ``rank`` filled in."""
         rank = (-len(words), -weight, -len(term), next(_SERIAL))
         return cls(
             topic, language, term, words, prefix, weight, exclusion, context, negation, relation, party, title_only,
-            actor, rank,
+            actor, actors_only, rank,
         )
 
 
@@ -290,12 +317,19 @@ class Classifier:
         for term in rules.negated_after:
             self._add(_compile(name, lang, term, 0.0, exclusion=False, negation=-topic.negation_window))
         if topic.relation_weight:
-            for term in rules.relations:
-                self._add(_compile(name, lang, term, topic.relation_weight, exclusion=False, relation=True))
-            for term in rules.roles:
-                self._add(
-                    _compile(name, lang, term, topic.relation_weight, exclusion=False, relation=True, title_only=True)
-                )
+            # relations anywhere up front; roles in the title only; meetings between actors only
+            for terms, title_only, actors_only in (
+                (rules.relations, False, False),
+                (rules.roles, True, False),
+                (rules.meetings, False, True),
+            ):
+                for term in terms:
+                    self._add(
+                        _compile(
+                            name, lang, term, topic.relation_weight, exclusion=False, relation=True,
+                            title_only=title_only, actors_only=actors_only,
+                        )
+                    )
             for party, code in rules.parties.items():
                 if code in country_codes:
                     raise ConfigError(
@@ -418,18 +452,26 @@ class Classifier:
         self,
         tally: _Tally,
         relations: dict[str, tuple[str, _Where]],
+        meetings: dict[str, tuple[str, _Where]],
         states: set[str],
-        actor_states: set[str],
+        actor_states: dict[_Where, set[str]],
         parties: dict[str, set[str]],
     ) -> None:
         """Score each topic's relation term up front as an event when enough sides are named up
         front (module docstring, 7): ``actor_relation_weight`` when two of the states are named by
-        actors, otherwise ``relation_weight``."""
-        for name, (term, where) in relations.items():
+        actors, otherwise ``relation_weight``. A topic with no relation term up front but a
+        ``meetings`` term scores it only in the first case, with the two actors named in the same
+        part as the term (title, or lede): "Trump left after a meeting" under a headline naming
+        Putin and Trump is not their meeting."""
+        for name in dict.fromkeys([*relations, *meetings]):
             topic = self._topics[name]
+            term, where = relations.get(name) or meetings[name]
+            actors = actor_states["title"] | actor_states["body"] if name in relations else actor_states[where]
+            leaders = bool(topic.country_sides and topic.actor_relation_weight and len(actors) >= 2)
+            if name not in relations and not leaders:
+                continue
             sides = (sorted(states) if topic.country_sides else []) + sorted(parties[name])
             if len(sides) >= topic.min_sides:
-                leaders = topic.country_sides and topic.actor_relation_weight and len(actor_states) >= 2
                 weight = topic.actor_relation_weight if leaders else topic.relation_weight
                 tally.add_relation(name, f"{term} + {', '.join(sides)}", where, weight)
 
@@ -450,9 +492,10 @@ class Classifier:
         tally = _Tally(self._topics)
         countries: dict[str, int] = defaultdict(int)
         states: set[str] = set()  # countries named in the title or the lede
-        actor_states: set[str] = set()  # the states of those named by an actor (a person)
+        actor_states: dict[_Where, set[str]] = {"title": set(), "body": set()}  # states named by a person
         parties: dict[str, set[str]] = defaultdict(set)  # topic -> its parties named up front
         relations: dict[str, tuple[str, _Where]] = {}  # topic -> first relation term up front, where
+        meetings: dict[str, tuple[str, _Where]] = {}  # topic -> first meeting term up front, where
         parts: tuple[tuple[_Where, str], ...] = (("title", title), ("body", cut_related(text)))
         for where, part in parts:
             toks = tokens(normalize(expand_acronyms(part) if lang in ("en", "") else part))
@@ -463,18 +506,19 @@ class Classifier:
                     if not rule.actor:
                         countries[rule.term] += count
                     if in_front:
-                        states.add(rule.term)
+                        state = SOVEREIGN.get(rule.term, rule.term)
+                        states.add(state)
                         if rule.actor:
-                            actor_states.add(rule.term)
+                            actor_states[where].add(state)
                 elif rule.relation:
                     if count and (where == "title" if rule.title_only else in_front):
-                        relations.setdefault(rule.topic, (rule.term, where))
+                        (meetings if rule.actors_only else relations).setdefault(rule.topic, (rule.term, where))
                 elif rule.party:
                     if count and in_front:
                         parties[rule.topic].add(rule.term)
                 else:
                     tally.add(rule, count, negated, where, factors[rule.topic], in_front)
-        self._relation_events(tally, relations, states, actor_states, parties)
+        self._relation_events(tally, relations, meetings, states, actor_states, parties)
         return Classification(
             topics={k: round(v, 2) for k, v in tally.scores.items()},
             labels=tally.labels(),
@@ -628,6 +672,7 @@ def _compile(
     relation: bool = False,
     party: bool = False,
     title_only: bool = False,
+    actors_only: bool = False,
 ) -> _Rule:
     prefix = term.endswith("*")
     words = rule_words(term)
@@ -637,7 +682,8 @@ def _compile(
     if prefix and len(words[-1]) < MIN_PREFIX:
         raise ConfigError(f"{where}: prefix term {term!r} needs at least {MIN_PREFIX} letters before '*'")
     return _Rule.make(
-        topic, language, term, words, prefix, weight, exclusion, context, negation, relation, party, title_only
+        topic, language, term, words, prefix, weight, exclusion, context, negation, relation, party, title_only,
+        actors_only=actors_only,
     )
 
 

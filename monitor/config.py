@@ -102,6 +102,10 @@ class LanguageRules(_Strict):
     minister); in the title, with the sides, one makes a relation event as a relation term does
     ("السفير الروسي بواشنطن: ..." is ``سفير + RU, US``). Title only: a headline names the office
     of its subject, a lede often only its source ("the foreign ministry said two nationals died").
+    ``meetings``: words for people meeting ("meeting", "rencontre", "لقاء"); relation terms
+    that score only when the title and lede name two people of the ``actors`` list of
+    different states ("Biden's first meeting with Xi"). As plain relation terms they would
+    label board meetings and party meetings that name two countries.
     """
 
     terms: dict[str, float] = Field(default_factory=dict)
@@ -113,6 +117,7 @@ class LanguageRules(_Strict):
     relations: tuple[str, ...] = ()
     parties: dict[str, str] = Field(default_factory=dict)
     roles: tuple[str, ...] = ()
+    meetings: tuple[str, ...] = ()
 
     @field_validator("terms", "context", "against", mode="before")
     @classmethod
@@ -137,7 +142,7 @@ class LanguageRules(_Strict):
                 raise ValueError(f"term {term!r}: weight must be a number > 0, not {weight}")
         return terms
 
-    @field_validator("exclude", "negated_by", "negated_after", "relations", "roles")
+    @field_validator("exclude", "negated_by", "negated_after", "relations", "roles", "meetings")
     @classmethod
     def _check_exclude(cls, exclude: tuple[str, ...]) -> tuple[str, ...]:
         for term in exclude:
@@ -220,13 +225,23 @@ class TopicConfig(_Strict):
     def _rules_that_can_work(self) -> TopicConfig:
         if not any(rules.terms for rules in self.languages.values()):
             raise ValueError("no terms in any language: this topic could never label an item")
-        relations = any(rules.relations or rules.parties or rules.roles for rules in self.languages.values())
+        relations = any(
+            rules.relations or rules.parties or rules.roles or rules.meetings for rules in self.languages.values()
+        )
         if relations and not self.relation_weight:
             raise ValueError(
-                "relations, roles or parties are given but relation_weight is 0, so they would never score"
+                "relations, roles, meetings or parties are given but relation_weight is 0, so they would never score"
             )
-        if self.relation_weight and not any(rules.relations or rules.roles for rules in self.languages.values()):
-            raise ValueError("relation_weight is set but no language has relations or roles")
+        if any(rules.meetings for rules in self.languages.values()) and not (
+            self.actor_relation_weight and self.country_sides
+        ):
+            raise ValueError(
+                "meetings are given but actor_relation_weight is 0 or country_sides is off, so they would never score"
+            )
+        if self.relation_weight and not any(
+            rules.relations or rules.roles or rules.meetings for rules in self.languages.values()
+        ):
+            raise ValueError("relation_weight is set but no language has relations, roles or meetings")
         if self.actor_relation_weight and not self.relation_weight:
             raise ValueError("actor_relation_weight is set but relation_weight is 0, so no relation event is scored")
         if self.min_sides < 2 and self.country_sides:

@@ -822,6 +822,60 @@ def test_leaders_of_one_state_or_one_leader_alone_are_no_such_event(classifier: 
     assert at_home.labels == [] and at_home.countries == {}
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "event"),
+    [
+        ("en", "Trade tops the agenda of Biden and Xi's first meeting in Bali", "first meeting + CN, US"),
+        ("fr", "Tête-à-tête entre Macron et Tebboune à Alger", "tête-à-tête + DZ, FR"),
+        ("ar", "اجتماع بين بوتين وأردوغان في سوتشي", "اجتماع + RU, TR"),
+    ],
+)
+def test_two_leaders_meeting_is_a_diplomatic_event(
+    classifier: Classifier, language: str, title: str, event: str
+) -> None:
+    """``meetings`` terms ("meeting", "tête-à-tête", "اجتماع") are relation events between two
+    actors of different states, worth actor_relation_weight (7)."""
+    result = classifier.classify(title, "", language)
+    assert result.labels == ["diplomacy"]
+    assert [(e.term, e.weight) for e in result.evidence["diplomacy"] if "+" in e.term] == [(event, 7)]
+
+
+def test_a_meeting_needs_two_leaders_named_beside_it() -> None:
+    """Beside two countries only (a board meeting), or with the leaders in the headline and the
+    meeting in the lede (someone else's meeting), a ``meetings`` term scores nothing."""
+    rules = LanguageRules(terms={"talks": 1}, relations=("urge*",), meetings=("meeting",))
+    topic = TopicConfig(
+        threshold=3.0, min_distinct_terms=1, relation_weight=3.0, actor_relation_weight=7.0, languages={"en": rules}
+    )
+    actors = {"US": {"en": ("Trump", "Biden")}, "RU": {"en": ("Putin",)}, "CN": {"en": ("Xi",)}}
+    clf = Classifier(TopicsFile(topics={"t": topic}, actors=actors), load_countries())
+    board = clf.classify("Chinese and US firms hold board meeting", "", "en")
+    assert board.topics["t"] == 0.0
+    elsewhere = clf.classify("Putin helped Trump, report finds", "Trump left after a meeting on Friday.", "en")
+    assert elsewhere.topics["t"] == 0.0
+    lede = clf.classify("Trade tops the agenda", "Biden's meeting with Xi lasted three hours.", "en")
+    assert [(e.term, e.weight) for e in lede.evidence["t"]] == [("meeting + CN, US", 7)]
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [
+        ("fr", "Macron achève sa visite à Saint-Pierre-et-Miquelon"),
+        ("en", "Macron ends his visit to Saint Pierre and Miquelon"),
+        ("fr", "La France signe un accord de pêche avec la Polynésie française"),
+    ],
+)
+def test_a_visit_to_a_dependent_territory_is_no_visit_between_states(
+    classifier: Classifier, language: str, title: str
+) -> None:
+    """A dependent territory is its sovereign's side (``SOVEREIGN``): a French president in
+    Saint-Pierre-et-Miquelon is at home. The territory still counts as a mention."""
+    result = classifier.classify(title, "", language)
+    assert "diplomacy" not in result.labels
+    assert not any("+" in t for t in terms_of(result, "diplomacy"))
+    assert set(result.countries) & {"PM", "PF"}
+
+
 def test_vehicle_ramming_is_counter_terrorism_in_arabic(classifier: Classifier) -> None:
     """عملية دهس (a ramming attack) is a term, as "ramming attack" and "voiture-bélier" are."""
     result = classifier.classify("عملية دهس في وسط المدينة توقع ثلاثة جرحى", "اعتقلت الشرطة السائق.", "ar")

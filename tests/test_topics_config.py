@@ -123,16 +123,21 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
             "        relations: [urges]\n",
-            r"topics\.t: relations, roles or parties are given but relation_weight is 0",
+            r"topics\.t: relations, roles, meetings or parties are given but relation_weight is 0",
         ),
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
             "        roles: [envoy*]\n",
-            r"topics\.t: relations, roles or parties are given but relation_weight is 0",
+            r"topics\.t: relations, roles, meetings or parties are given but relation_weight is 0",
         ),
         (
             "topics:\n  t:\n    relation_weight: 3\n    languages:\n      en:\n        terms:\n          talks: 2\n",
-            r"topics\.t: relation_weight is set but no language has relations or roles",
+            r"topics\.t: relation_weight is set but no language has relations, roles or meetings",
+        ),
+        (
+            "topics:\n  t:\n    relation_weight: 3\n    languages:\n      en:\n        terms:\n          talks: 2\n"
+            "        meetings: [meeting]\n",
+            r"topics\.t: meetings are given but actor_relation_weight is 0 or country_sides is off",
         ),
         (
             "topics:\n  t:\n    actor_relation_weight: 7\n    languages:\n"
