@@ -876,6 +876,55 @@ def test_a_visit_to_a_dependent_territory_is_no_visit_between_states(
     assert set(result.countries) & {"PM", "PF"}
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "text", "event"),
+    [
+        (
+            "fr",
+            "Une attaque a eu lieu à Talataye, dans le nord du Mali",
+            "Des hommes armés non identifiés ont ouvert le feu sur le marché. Le bilan reste incertain.",
+            "attaque* + SAHEL",
+        ),
+        (
+            "ar",
+            "مصر: مقتل 3 أمنيين ومدني في هجوم مسلح",
+            "قالت مصادر إن مسلحين استهدفوا سيارة للشرطة في مدينة العريش بمحافظة شمال سيناء.",
+            "هجوم + SINAI",
+        ),
+        (
+            "en",
+            "Gunmen attack a prison in Cotabato, freeing 130 inmates",
+            "About a hundred armed men stormed the jail and exchanged fire with the guards.",
+            "attack + MINDANAO",
+        ),
+    ],
+)
+def test_an_attack_in_an_insurgency_region_is_an_attack_event(
+    classifier: Classifier, language: str, title: str, text: str, event: str
+) -> None:
+    """Regions where insurgents operate (North Sinai, northern Mali, Mindanao ...) are parties of
+    counter-terrorism's attack events, as named groups are: an attack there by unnamed gunmen is
+    labelled, with the region's code in the evidence."""
+    result = classifier.classify(title, text, language)
+    assert result.labels == ["counter-terrorism"]
+    assert event in terms_of(result, "counter-terrorism")
+
+
+def test_an_insurgency_region_without_an_attack_is_no_event(classifier: Classifier) -> None:
+    """A region by itself (tourism in Sinai, a festival in Timbuktu) scores nothing."""
+    sinai = classifier.classify("Tourists return to South Sinai resorts", "Hotels in Sinai report full bookings.", "en")
+    assert sinai.topics["counter-terrorism"] == 0.0
+    mali = classifier.classify("Le festival de Tombouctou rouvre", "Les musiciens du nord du Mali sont revenus.", "fr")
+    assert mali.labels == [] and not any("+" in t for t in terms_of(mali, "counter-terrorism"))
+
+
+def test_the_papers_own_special_envoy_is_no_diplomat(classifier: Classifier) -> None:
+    """"Notre envoyé spécial" is the newspaper's reporter on the spot, not a state's envoy."""
+    text = "De notre envoyé spécial à Bogota. Les électeurs votent aujourd'hui dans un calme relatif."
+    result = classifier.classify("Colombie : le jour du vote", text, "fr")
+    assert "envoyé spécial" not in terms_of(result, "diplomacy") and result.labels == []
+
+
 def test_vehicle_ramming_is_counter_terrorism_in_arabic(classifier: Classifier) -> None:
     """عملية دهس (a ramming attack) is a term, as "ramming attack" and "voiture-bélier" are."""
     result = classifier.classify("عملية دهس في وسط المدينة توقع ثلاثة جرحى", "اعتقلت الشرطة السائق.", "ar")
