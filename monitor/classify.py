@@ -10,7 +10,8 @@ How a text is scored, per topic:
    multi-word phrases, whose following words are then checked against the next tokens'
    forms. Lookups are memoized per token, so the cost per document depends on its length,
    not on the number of terms.
-4. Words covered by an exclusion phrase never count; within a topic each word counts once,
+4. Words covered by an exclusion phrase of a topic never count for it (nor as a country name);
+   within a topic each word counts once,
    for the longest (then heaviest) term covering it. ``against`` terms (counter-evidence,
    e.g. sport vocabulary) have negative weights. A term under a negation cue of its topic
    ("police ruled out a terrorist motive", "écarte à ce stade un acte terroriste") does not
@@ -598,20 +599,26 @@ def expand_acronyms(text: str) -> str:
     return _ACRONYM.sub(lambda m: ACRONYMS[m.group(1)], text)
 
 
+_NOTHING: frozenset[int] = frozenset()
+
+
 def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> dict[_Rule, tuple[int, int, int]]:
     """(matches, first token index, negated matches) per rule after exclusions; within a topic each
     token counts once, for the first rule in rank order, so "مكافحة الإرهاب" is not also counted
     as "إرهاب". A positive match under a negation cue of its topic covers its tokens (no shorter
     term counts there either) but is not counted: the NegEx window rule (Chapman et al. 2001).
     A cue inside an exclusion phrase ("have not ruled out", "لم تستبعد") negates nothing.
+    An exclusion holds for its own topic ("state sponsor of terrorism" is no counter-terrorism term
+    but is a diplomacy one), and for the country names of every topic.
     ``relations`` terms and ``parties`` take part in exclusion and negation but cover no tokens."""
-    excluded: set[int] = set()
+    excluded: dict[str, set[int]] = defaultdict(set)
     cues = []
     scored = []
     for hit in hits:  # one pass: exclusions and cues are rare, most hits are plain terms
         rule = hit[3]
         if rule.exclusion:
-            excluded.update(range(hit[1], hit[2]))
+            excluded[rule.topic].update(range(hit[1], hit[2]))
+            excluded[_COUNTRY].update(range(hit[1], hit[2]))
         elif rule.negation:
             cues.append(hit)
         else:
@@ -625,13 +632,14 @@ def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> d
     for _, start, end, rule in scored:
         # a relation term is counted beside the other terms and never hides them
         seen: set[int] = set() if rule.relation or rule.party else covered[rule.topic]
+        out = excluded[rule.topic] if excluded else _NOTHING
         if end - start == 1:
-            if start in excluded or start in seen:
+            if start in out or start in seen:
                 continue
             seen.add(start)
         else:
             span = range(start, end)
-            if excluded.intersection(span) or seen.intersection(span):
+            if out.intersection(span) or seen.intersection(span):
                 continue
             seen.update(span)
         if cues and rule.weight > 0 and (start in negated_start[rule.topic] or end - 1 in negated_end[rule.topic]):
@@ -645,14 +653,14 @@ def _count(hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]]) -> d
 
 
 def _negation_windows(
-    cues: list[tuple[tuple[int, float, int, int], int, int, _Rule]], excluded: set[int]
+    cues: list[tuple[tuple[int, float, int, int], int, int, _Rule]], excluded: dict[str, set[int]]
 ) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
     """Per topic, the token positions where a match starts (``negated_by`` cues) or ends
     (``negated_after`` cues) under a negation. A cue inside an exclusion negates nothing."""
     negated_start: dict[str, set[int]] = defaultdict(set)
     negated_end: dict[str, set[int]] = defaultdict(set)
     for _, start, end, rule in cues:
-        if excluded.intersection(range(start, end)):
+        if excluded[rule.topic].intersection(range(start, end)):
             continue  # an excluded cue is a double negative ("have not ruled out"): no negation
         if rule.negation > 0:
             negated_start[rule.topic].update(range(end, end + rule.negation))

@@ -107,6 +107,85 @@ def test_exclusion_phrase_blocks_its_words() -> None:
     assert result.evidence["t"][0].count == 1
 
 
+def test_an_exclusion_holds_for_its_own_topic_only() -> None:
+    """A phrase excluded from one topic still counts for another: excluded from "a", "state sponsor
+    of terrorism" is a term of "b"; and a country inside an excluded phrase is no mention."""
+    a = TopicConfig(
+        threshold=1.0, min_distinct_terms=1,
+        languages={"en": LanguageRules(terms={"terroris*": 2}, exclude=("state sponsor of terrorism", "French fries"))},
+    )
+    b = TopicConfig(threshold=1.0, min_distinct_terms=1, languages={"en": LanguageRules(terms={"state sponsor": 3})})
+    clf = Classifier(TopicsFile(topics={"a": a, "b": b}), load_countries())
+    result = clf.classify("Russia named a state sponsor of terrorism", "He ate French fries.", "en")
+    assert result.labels == ["b"] and result.topics["a"] == 0.0
+    assert result.countries == {"RU": 1}
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "text", "term"),
+    [
+        (
+            "en", "European Parliament designates Russia a state sponsor of terrorism",
+            "The European Union's lawmakers urged Moscow to withdraw.", "state sponsor of terrorism",
+        ),
+        (
+            "fr", "Le Parlement européen désigne la Russie comme État soutenant le terrorisme",
+            "L'Union européenne exhorte Moscou à se retirer.", "État soutenant le terrorisme",
+        ),
+        (
+            "ar", "البرلمان الأوروبي يصنف روسيا دولة راعية للإرهاب",
+            "وطالب الاتحاد الأوروبي موسكو بالانسحاب.", "دولة راعية للإرهاب",
+        ),
+    ],
+)
+def test_a_state_named_sponsor_of_terrorism_is_diplomacy_not_counter_terrorism(
+    classifier: Classifier, language: str, title: str, text: str, term: str
+) -> None:
+    """Designating a state (no militant group) is a foreign-policy act, as the labelling passes read
+    it: the phrase is excluded from counter-terrorism and is a diplomacy term."""
+    result = classifier.classify(title, text, language)
+    assert result.labels == ["diplomacy"]
+    assert result.topics["counter-terrorism"] == 0.0 and term in terms_of(result, "diplomacy")
+
+
+def test_jihad_as_a_word_is_weaker_than_jihadists(classifier: Classifier) -> None:
+    """"Le djihad contre l'ignorance" alone in a headline is no label; jihadists and the Islamic Jihad
+    group are."""
+    metaphor = classifier.classify("Le djihad contre l'ignorance est déclaré", "Le forum a ouvert samedi.", "fr")
+    assert metaphor.labels == []
+    group = classifier.classify("What is Islamic Jihad, the group Israel blamed?", "It was founded in 1981.", "en")
+    assert group.labels == ["counter-terrorism"] and "Islamic Jihad" in terms_of(group, "counter-terrorism")
+    fighters = classifier.classify("Les djihadistes frappent une caserne", "Le bilan est lourd.", "fr")
+    assert "djihadis*" in terms_of(fighters, "counter-terrorism")
+
+
+def test_isis_style_is_a_comparison(classifier: Classifier) -> None:
+    """"على طريقة داعش" (ISIS-style) about a provocative photo is a comparison, not the group."""
+    result = classifier.classify("على طريقة داعش: ممثلة تظهر مع رأس مقطوع", "أثارت الصورة غضبا واسعا.", "ar")
+    assert result.topics["counter-terrorism"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "text", "event"),
+    [
+        ("en", "Can the relationship between the US and Ukraine be saved?", "Trump launches tirade against Zelenskyy.",
+         "relationship + UA, US"),
+        ("en", "US switches stance on the war", "A war of words has broken out between Trump and Zelenskyy.",
+         "war of words + UA, US"),
+        ("fr", "Passe d'armes entre Macron et Tebboune", "Les deux présidents se sont répondu par communiqués.",
+         "passe d'armes + DZ, FR"),
+    ],
+)
+def test_a_relationship_or_a_war_of_words_between_leaders_is_diplomacy(
+    classifier: Classifier, language: str, title: str, text: str, event: str
+) -> None:
+    """"Relationship", "war of words", "passe d'armes" are relation terms: between two leaders of
+    different states they are a government-to-government event."""
+    result = classifier.classify(title, text, language)
+    assert result.labels == ["diplomacy"]
+    assert event in terms_of(result, "diplomacy")
+
+
 def test_false_friends_do_not_fire(classifier: Classifier) -> None:
     """A 'bombshell' announcement, a striker who is 'a terror' and a 'diplomatic answer' are not topics."""
     result = classifier.classify(
