@@ -989,6 +989,30 @@ def test_an_attack_in_an_insurgency_region_is_an_attack_event(
     assert event in terms_of(result, "counter-terrorism")
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "text", "event"),
+    [
+        ("en", "Israel declares new combat zone in southern Lebanon",
+         "The army said Hezbollah fighters had fired on its troops near the border.", "combat zone + HEZBOLLAH"),
+        ("fr", "Israël annonce des opérations terrestres au Liban",
+         "L'armée veut démanteler l'infrastructure du Hezbollah dans le sud.", "opérations terrestres + HEZBOLLAH"),
+        ("ar", "غارات إسرائيلية على مواقع لحزب الله في جنوب لبنان",
+         "قال الجيش إنه استهدف مخازن أسلحة.", "غارات + HEZBOLLAH"),
+    ],
+)
+def test_strikes_and_operations_against_a_militant_group_are_counter_terrorism(
+    classifier: Classifier, language: str, title: str, text: str, event: str
+) -> None:
+    """Strikes, raids and ground operations beside a group kept as context are events with the group
+    as target; the group in an election story, or strikes with no group named, are not."""
+    result = classifier.classify(title, text, language)
+    assert result.labels == ["counter-terrorism"] and event in terms_of(result, "counter-terrorism")
+    vote = classifier.classify("Hezbollah wins seats in Lebanese election", "The group kept its majority.", "en")
+    assert vote.labels == [] and not any("+" in t for t in terms_of(vote, "counter-terrorism"))
+    war = classifier.classify("Russian airstrikes hit Kharkiv", "Ukraine said five people died.", "en")
+    assert war.topics["counter-terrorism"] == 0.0
+
+
 def test_an_insurgency_region_without_an_attack_is_no_event(classifier: Classifier) -> None:
     """A region by itself (tourism in Sinai, a festival in Timbuktu) scores nothing."""
     sinai = classifier.classify("Tourists return to South Sinai resorts", "Hotels in Sinai report full bookings.", "en")
