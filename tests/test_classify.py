@@ -893,6 +893,31 @@ def test_two_leaders_of_different_states_are_a_diplomatic_event(
     assert "DZ" not in result.countries and "CN" not in result.countries
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "event"),
+    [
+        ("en", "Tshisekedi and Kagame meet in Doha", "meet + CD, QA, RW"),
+        ("fr", "Ouattara reçoit Bassirou Diomaye Faye à Abidjan", "reçoit + CI, SN"),
+        ("ar", "أنور إبراهيم يستقبل برابوو في كوالالمبور", "يستقبل + ID, MY"),
+    ],
+)
+def test_african_and_asian_leaders_are_actors_too(
+    classifier: Classifier, language: str, title: str, event: str
+) -> None:
+    """The actors list reaches beyond the great powers: Central and West African and Southeast Asian
+    heads of state make the same government-to-government events."""
+    result = classifier.classify(title, "", language)
+    assert result.labels == ["diplomacy"]
+    assert [(e.term, e.weight) for e in result.evidence["diplomacy"] if "+" in e.term] == [(event, 7)]
+
+
+def test_the_un_secretary_general_is_the_un_as_a_side(classifier: Classifier) -> None:
+    """Guterres (a party of diplomacy, code UN) is a side of a relation event, not a state."""
+    result = classifier.classify("Guterres urges Israel to allow aid into Gaza", "", "en")
+    assert "urge* + IL, PS, UN" in terms_of(result, "diplomacy")
+    assert "UN" not in result.countries
+
+
 def test_leaders_of_one_state_or_one_leader_alone_are_no_such_event(classifier: Classifier) -> None:
     """Trump against Biden is one state; Macron at home names no second state."""
     one_state = classifier.classify("Trump accuses Biden of weakness", "", "en")
