@@ -55,7 +55,9 @@ How a text is scored, per topic:
    ``meetings`` terms ("meeting", "tête-à-tête", "اجتماع") make only that kind of event, with
    both people named in the same part (title, or lede) as the term: beside two countries they
    would label a board meeting. Dependent territories are their sovereign's side (``SOVEREIGN``):
-   a French president in La Réunion is not on a visit between two states.
+   a French president in La Réunion is not on a visit between two states; and when the title and
+   lede name only one state and its territory, no topic relating states is labelled at all ("Danish
+   prime minister on official visit to Greenland"), the reason kept as a negated evidence entry.
 """
 
 from __future__ import annotations
@@ -492,8 +494,7 @@ class Classifier:
         lang = self._rules_language(language)
         tally = _Tally(self._topics)
         countries: dict[str, int] = defaultdict(int)
-        states: set[str] = set()  # countries named in the title or the lede
-        actor_states: dict[_Where, set[str]] = {"title": set(), "body": set()}  # states named by a person
+        sides = _Sides()
         parties: dict[str, set[str]] = defaultdict(set)  # topic -> its parties named up front
         relations: dict[str, tuple[str, _Where]] = {}  # topic -> first relation term up front, where
         meetings: dict[str, tuple[str, _Where]] = {}  # topic -> first meeting term up front, where
@@ -507,10 +508,7 @@ class Classifier:
                     if not rule.actor:
                         countries[rule.term] += count
                     if in_front:
-                        state = SOVEREIGN.get(rule.term, rule.term)
-                        states.add(state)
-                        if rule.actor:
-                            actor_states[where].add(state)
+                        sides.add(rule.term, where, rule.actor)
                 elif rule.relation:
                     if count and (where == "title" if rule.title_only else in_front):
                         (meetings if rule.actors_only else relations).setdefault(rule.topic, (rule.term, where))
@@ -519,13 +517,39 @@ class Classifier:
                         parties[rule.topic].add(rule.term)
                 else:
                     tally.add(rule, count, negated, where, factors[rule.topic], in_front)
-        self._relation_events(tally, relations, meetings, states, actor_states, parties)
+        self._relation_events(tally, relations, meetings, sides.states, sides.actor_states, parties)
+        if sides.at_home():
+            tally.at_home(sides.at_home())
         return Classification(
             topics={k: round(v, 2) for k, v in tally.scores.items()},
             labels=tally.labels(),
             evidence=tally.sorted_evidence(),
             countries=dict(sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))),
         )
+
+
+class _Sides:
+    """The states named in the title and the lede: by name, and by the people who stand for them."""
+
+    def __init__(self) -> None:
+        self.states: set[str] = set()  # dependent territories folded into their sovereign
+        self.actor_states: dict[_Where, set[str]] = {"title": set(), "body": set()}
+        self.territories: set[str] = set()  # dependent territories named
+
+    def add(self, code: str, where: _Where, actor: bool) -> None:
+        """A country (or a person standing for it, ``actor``) named up front."""
+        state = SOVEREIGN.get(code, code)
+        self.states.add(state)
+        if state != code:
+            self.territories.add(code)
+        if actor:
+            self.actor_states[where].add(state)
+
+    def at_home(self) -> str:
+        """"GL is DK" when only one state and its dependent territories are named, else ""."""
+        if self.territories and len(self.states) == 1:
+            return f"{', '.join(sorted(self.territories))} is {next(iter(self.states))}"
+        return ""
 
 
 class _Tally:
@@ -538,6 +562,7 @@ class _Tally:
         self.distinct: dict[str, set[str]] = {name: set() for name in topics}
         self.up_front: set[str] = set()  # topics with a term in the title or the lede
         self.core: set[str] = set()  # topics with a match of a ``terms`` entry (not only context)
+        self.home: set[str] = set()  # topics relating states, for an item about one state at home
 
     def factors(self, where: _Where, length: int) -> dict[str, float]:
         """Topic -> multiplier of a match in the title, or in a body of ``length`` tokens
@@ -574,12 +599,22 @@ class _Tally:
         self.up_front.add(name)
         self.evidence[name].append(Evidence(label, 1, where, weight))
 
+    def at_home(self, reason: str) -> None:
+        """The title and lede name one state and its dependent territory only (a president in La
+        Réunion): no topic that relates states (``country_sides``) is labelled; the reason stays in
+        the evidence as a negated entry."""
+        for name, topic in self.topics.items():
+            if topic.country_sides and self.scores[name] > 0:
+                self.home.add(name)
+                self.evidence[name].append(Evidence(f"at home: {reason}", 1, "title", 0.0, negated=True))
+
     def labels(self) -> list[str]:
         """Topics at or above threshold with a core match and more than a passing mention (6)."""
         return [
             name
             for name, topic in self.topics.items()
-            if self.scores[name] >= topic.threshold
+            if name not in self.home
+            and self.scores[name] >= topic.threshold
             and name in self.core
             and (len(self.distinct[name]) >= topic.min_distinct_terms or name in self.up_front)
         ]

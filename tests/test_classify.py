@@ -962,6 +962,38 @@ def test_a_meeting_needs_two_leaders_named_beside_it() -> None:
 
 
 @pytest.mark.parametrize(
+    ("language", "title", "text", "home"),
+    [
+        ("en", "Danish prime minister on official visit to Greenland",
+         "She met local leaders in Nuuk during the official visit.", "at home: GL is DK"),
+        ("fr", "Macron en visite officielle en Nouvelle-Calédonie",
+         "Le président a rencontré les élus lors de sa visite officielle à Nouméa.", "at home: NC is FR"),
+        ("ar", "ماكرون في زيارة رسمية إلى ريونيون", "دشن الرئيس الفرنسي مستشفى خلال زيارته الرسمية.",
+         "at home: RE is FR"),
+    ],
+)
+def test_an_official_visit_to_ones_own_territory_is_not_diplomacy(
+    classifier: Classifier, language: str, title: str, text: str, home: str
+) -> None:
+    """When the title and lede name one state and its dependent territory only, the item is about
+    that state at home: diplomacy's terms ("official visit") score, but no label, and the evidence
+    says why (found by an analyst trial)."""
+    result = classifier.classify(title, text, language)
+    assert result.labels == []
+    assert [e.term for e in result.evidence["diplomacy"] if e.negated] == [home]
+    envoy = classifier.classify("Trump envoy visits Greenland", "The US envoy met Greenland's premier.", "en")
+    assert envoy.labels == ["diplomacy"]
+
+
+def test_demonyms_of_smaller_states_are_country_mentions(classifier: Classifier) -> None:
+    """"The Danish government", "le gouvernement norvégien", "الحكومة الفنلندية" are country mentions
+    (alert rules filter on them)."""
+    assert classifier.classify("", "The Danish government said on Monday it would reply.", "en").countries == {"DK": 1}
+    assert classifier.classify("", "Le gouvernement norvégien a répondu lundi.", "fr").countries == {"NO": 1}
+    assert classifier.classify("", "قالت الحكومة الفنلندية إنها سترد.", "ar").countries == {"FI": 1}
+
+
+@pytest.mark.parametrize(
     ("language", "title"),
     [
         ("fr", "Macron achève sa visite à Saint-Pierre-et-Miquelon"),
