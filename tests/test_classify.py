@@ -159,6 +159,26 @@ def test_jihad_as_a_word_is_weaker_than_jihadists(classifier: Classifier) -> Non
     assert "djihadis*" in terms_of(fighters, "counter-terrorism")
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "text", "claim"),
+    [
+        ("en", "Bomb kills 5 at a market in Maiduguri", "No group claimed responsibility for the bombing.",
+         "claimed responsibility"),
+        ("fr", "Attentat à Ouagadougou", "L'attaque n'a pas été revendiquée. Des hommes armés ont ouvert le feu.",
+         "revendiqué*"),
+        ("ar", "انفجار عبوة ناسفة في العريش", "لم تعلن أي جهة مسؤوليتها عن الهجوم حتى الآن.", "مسؤولية عن"),
+    ],
+)
+def test_a_claim_that_was_not_made_is_no_evidence(
+    classifier: Classifier, language: str, title: str, text: str, claim: str
+) -> None:
+    """"No group claimed responsibility" is an exclusion: the claim term is not evidence, while the
+    attack still labels (found by an analyst trial: the claim counted as positive evidence)."""
+    result = classifier.classify(title, text, language)
+    assert result.labels == ["counter-terrorism"]
+    assert claim not in terms_of(result, "counter-terrorism")
+
+
 def test_isis_style_is_a_comparison(classifier: Classifier) -> None:
     """"على طريقة داعش" (ISIS-style) about a provocative photo is a comparison, not the group."""
     result = classifier.classify("على طريقة داعش: ممثلة تظهر مع رأس مقطوع", "أثارت الصورة غضبا واسعا.", "ar")
