@@ -251,62 +251,46 @@ class Classifier:
 
     Raises:
         ConfigError: a term that normalizes to no word, a prefix term shorter than
-            :data:`MIN_PREFIX` letters, or a party whose code is a country's, naming the
-            topic, the language and the term; an actor under a code the gazetteer does not have.
+            :data:`MIN_PREFIX` letters, naming the topic, the language and the term; or the
+            first of :func:`gazetteer_problems` (``load_topics`` reports them all, with lines).
     """
 
     def __init__(self, topics: TopicsFile, countries: dict[str, dict[str, str]] | None = None) -> None:
+        problems = gazetteer_problems(topics, countries or {})
+        if problems:
+            loc, msg = problems[0]
+            raise ConfigError(f"topics.yaml: {'.'.join(loc)}: {msg}")
         self._topics = topics.topics
         self._languages: set[str] = set()
         # language -> first word -> rules; "" holds every language (used when the language is unknown)
         self._exact: dict[str, dict[str, list[_Rule]]] = defaultdict(lambda: defaultdict(list))
         self._prefix: dict[str, dict[str, list[_Rule]]] = defaultdict(lambda: defaultdict(list))
-        country_codes = {code for names in (countries or {}).values() for code in names.values()}
         for name, topic in topics.topics.items():
             for lang, rules in topic.languages.items():
                 self._languages.add(lang)
-                self._add_rules(name, topic, lang, rules, country_codes)
-        gazetteer: dict[tuple[str, tuple[str, ...]], str] = {}  # (language, words) -> code
+                self._add_rules(name, topic, lang, rules)
         for lang, names in (countries or {}).items():
             self._languages.add(lang)
             for country_name, code in names.items():
                 words = rule_words(country_name)
                 if words:
-                    gazetteer.setdefault((lang, words), code)
                     self._add(_Rule.make(_COUNTRY, lang, code, words, False, 1.0))
-        self._add_actors(topics.actors, country_codes, gazetteer)
+        self._add_actors(topics.actors)
         self._memo: dict[str, dict[str, _Entry]] = {lang: {} for lang in (*self._languages, "")}
         self._forms_memo: dict[str, tuple[str, ...]] = {}
 
-    def _add_actors(
-        self,
-        actors: dict[str, dict[str, tuple[str, ...]]],
-        country_codes: set[str],
-        gazetteer: dict[tuple[str, tuple[str, ...]], str],
-    ) -> None:
-        """Compile ``actors`` beside the countries; a code the gazetteer lacks, or a name that is
-        also one of its country names (French "Hollande" is the Netherlands), is refused."""
+    def _add_actors(self, actors: dict[str, dict[str, tuple[str, ...]]]) -> None:
+        """Compile ``actors`` beside the countries (checked by :func:`gazetteer_problems`)."""
         for code, by_language in actors.items():
-            if code not in country_codes:
-                raise ConfigError(f"topics.yaml: actors: {code!r} is not a country code of the gazetteer")
             for lang, actor_names in by_language.items():
                 self._languages.add(lang)
                 for actor_name in actor_names:
                     words = rule_words(actor_name)
-                    if (lang, words) in gazetteer:
-                        raise ConfigError(
-                            f"topics.yaml: actors.{code}.{lang}: {actor_name!r} is also a country name of the "
-                            f"gazetteer ({gazetteer[(lang, words)]}) and would count as that country; "
-                            "write the full name"
-                        )
                     if words:
                         self._add(_Rule.make(_COUNTRY, lang, code, words, False, 1.0, actor=True))
 
-    def _add_rules(
-        self, name: str, topic: TopicConfig, lang: str, rules: LanguageRules, country_codes: set[str]
-    ) -> None:
-        """Compile every section of one topic's rules in one language; a party may not take a
-        country's code (it would merge with that country as one side)."""
+    def _add_rules(self, name: str, topic: TopicConfig, lang: str, rules: LanguageRules) -> None:
+        """Compile every section of one topic's rules in one language."""
         for term, weight in rules.terms.items():
             self._add(_compile(name, lang, term, weight, exclusion=False))
         for term, weight in rules.context.items():
@@ -334,11 +318,6 @@ class Classifier:
                         )
                     )
             for party, code in rules.parties.items():
-                if code in country_codes:
-                    raise ConfigError(
-                        f"topics.yaml: topic {name!r}, language {lang!r}: party {party!r} has the code "
-                        f"{code!r} of a country in the gazetteer; give the body a code of its own"
-                    )
                 rule = _compile(name, lang, party, topic.relation_weight, exclusion=False, party=True)
                 self._add(dataclasses.replace(rule, term=code))  # matched by name, reported by code
 
@@ -728,6 +707,50 @@ def _compile(
         topic, language, term, words, prefix, weight, exclusion, context, negation, relation, party, title_only,
         actors_only=actors_only,
     )
+
+
+def gazetteer_problems(
+    topics: TopicsFile, countries: dict[str, dict[str, str]]
+) -> list[tuple[tuple[str, ...], str]]:
+    """What in ``topics`` contradicts the country gazetteer ``countries`` (language -> name ->
+    code), as ``(location in topics.yaml, message)`` pairs, e.g. ``(("actors",), "'QQ' is not a
+    country code of the gazetteer")``; empty when nothing does:
+
+    * a party (an international body, a militant group, a region) under a country's code would
+      merge with that country as one side;
+    * an actor under a code the gazetteer lacks would be a side no country name ever matches;
+    * an actor named like a gazetteer country (French "Hollande" is the Netherlands) would count
+      as that country.
+    """
+    codes = {code for names in countries.values() for code in names.values()}
+    names: dict[tuple[str, tuple[str, ...]], str] = {}  # (language, words) -> code, first name wins
+    for lang, by_name in countries.items():
+        for name, code in by_name.items():
+            names.setdefault((lang, rule_words(name)), code)
+    problems: list[tuple[tuple[str, ...], str]] = []
+    for topic_name, topic in topics.topics.items():
+        for lang, rules in topic.languages.items():
+            for party, code in rules.parties.items():
+                if code in codes:
+                    problems.append((
+                        ("topics", topic_name, "languages", lang, "parties"),
+                        f"party {party!r} has the code {code!r}, which is a country's in the gazetteer, so the "
+                        "two would merge as one side; give it a code of its own (e.g. SAHEL, ECOWAS)",
+                    ))
+    for code, by_language in topics.actors.items():
+        if code not in codes:
+            problems.append((("actors",), f"{code!r} is not a country code of the gazetteer"))
+            continue
+        for lang, actor_names in by_language.items():
+            for actor_name in actor_names:
+                country = names.get((lang, rule_words(actor_name)))
+                if country:
+                    problems.append((
+                        ("actors", code, lang),
+                        f"{actor_name!r} is also a country name of the gazetteer ({country}) and would count "
+                        "as that country; write the full name",
+                    ))
+    return problems
 
 
 def load_countries(path: Path | None = None) -> dict[str, dict[str, str]]:

@@ -108,7 +108,8 @@ def eval_command(
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
     split: Annotated[
-        Literal["dev", "heldout"] | None, typer.Option(help="Only items of this split: dev or heldout.")
+        Literal["dev", "heldout"] | None,
+        typer.Option(help="Only items of this split: dev or heldout (an item without a split field is dev)."),
     ] = None,
     corpus: Annotated[
         Path, typer.Option(help="Shared corpus folder for corpus-referenced labels.")
@@ -145,10 +146,11 @@ def format_report(data: dict[str, Any]) -> str:
     ]
     for topic, slices in data["topics"].items():
         for name, s in sorted(slices.items(), key=lambda kv: (kv[0] != "all", kv[0])):
-            lines.append(
-                f"{topic:<20}{name:<6}{s['precision']:>7.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}"
-                f"{s['support']:>9}{s['fp']:>5}{s['fn']:>5}"
+            # a slice with no positive and no prediction has no precision or recall to show
+            p, r, f = ("-", "-", "-") if not s["support"] and not s["fp"] else (
+                f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}"
             )
+            lines.append(f"{topic:<20}{name:<6}{p:>7}{r:>7}{f:>7}{s['support']:>9}{s['fp']:>5}{s['fn']:>5}")
     for e in data["errors"]:
         kind = "FP" if e["kind"] == "false_positive" else "FN"
         lines.append(
@@ -160,14 +162,14 @@ def format_report(data: dict[str, Any]) -> str:
 
 def _classifier(config_dir: Path | None) -> Classifier:
     from monitor.cli import setup
-    from monitor.config import TopicsFile, load_yaml_model
+    from monitor.config import load_topics
 
     if config_dir is None:
         _, config = setup()
         topics = config.topics
     else:
         try:
-            topics = load_yaml_model(config_dir / "topics.yaml", TopicsFile)
+            topics = load_topics(config_dir / "topics.yaml")
         except ConfigError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(EXIT_CONFIG) from exc

@@ -232,11 +232,13 @@ class TopicConfig(_Strict):
             raise ValueError(
                 "relations, roles, meetings or parties are given but relation_weight is 0, so they would never score"
             )
-        if any(rules.meetings for rules in self.languages.values()) and not (
-            self.actor_relation_weight and self.country_sides
-        ):
+        met = [lang for lang, rules in self.languages.items() if rules.meetings]
+        if met and not (self.actor_relation_weight and self.country_sides):
             raise ValueError(
-                "meetings are given but actor_relation_weight is 0 or country_sides is off, so they would never score"
+                f"languages.{met[0]}.meetings: meetings score only between two actors of different states, so "
+                "they need actor_relation_weight (diplomacy has 7) and country_sides on; this topic has "
+                f"{'no actor_relation_weight' if not self.actor_relation_weight else 'country_sides off'}: "
+                "set it or remove the meetings"
             )
         if self.relation_weight and not any(
             rules.relations or rules.roles or rules.meetings for rules in self.languages.values()
@@ -269,19 +271,19 @@ class TopicsFile(_Strict):
         seen: dict[tuple[str, str], str] = {}
         for code, by_language in actors.items():
             if not re.fullmatch(r"[A-Z]{2}", code):
-                raise ValueError(f"actors: {code!r} is not a two-letter country code (FR, US, ...)")
+                raise ValueError(f"{code!r} is not a two-letter country code (FR, US, ...)")
             for language, names in by_language.items():
                 try:
                     _check_language(language)
                 except ValueError as exc:
-                    raise ValueError(f"actors.{code}: {exc}") from None
+                    raise ValueError(f"{code}: {exc}") from None
                 for name in names:
                     _check_term(name)
                     if name.endswith("*"):
-                        raise ValueError(f"actors.{code}.{language}: name {name!r}: no '*' in actor names")
+                        raise ValueError(f"{code}.{language}: name {name!r}: no '*' in actor names")
                     other = seen.setdefault((language, name.casefold()), code)
                     if other != code:
-                        raise ValueError(f"actors: {name!r} ({language}) is listed under both {other} and {code}")
+                        raise ValueError(f"{name!r} ({language}) is listed under both {other} and {code}")
         return actors
 
 
@@ -422,7 +424,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 def _term_line(node: yaml.Node | None, msg: str) -> int | None:
     """The line of the entry a validator message names (``term 'X'``, ``party 'X'``) inside the
-    section ``node``, so the error points at the bad term, not at its section's header."""
+    section ``node``, or of the section it starts with (``languages.en.meetings: ...``), so the
+    error points at the bad term or key, not at its section's header."""
+    path = re.match(r"((?:[\w-]+\.)+[\w-]+): ", msg)
+    if path and node is not None:
+        return _walk(node, tuple(path.group(1).split(".")))[1]
     named = re.match(r"(?:term|party) (['\"])(.+?)\1", msg)
     if not named or node is None:
         return None
@@ -465,10 +471,34 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
         for err in exc.errors():
             loc = tuple(err["loc"])
             msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
-            section, line = _walk(node, loc)
-            line = _term_line(section, msg) or line
-            problems.append(f"{path}:{line or '?'}: {_format_loc(loc)}: {msg}{_owner_of(data, loc)}")
+            problems.append(_located(path, node, data, loc, msg))
         raise ConfigError("; ".join(problems)) from exc
+
+
+def _located(path: Path, node: yaml.Node | None, data: Any, loc: tuple[Any, ...], msg: str) -> str:
+    """``"<path>:<line>: <loc>: <msg>"``, the line found by walking ``loc`` (and the term the
+    message names) in the composed document ``node``."""
+    section, line = _walk(node, loc)
+    line = _term_line(section, msg) or line
+    return f"{path}:{line or '?'}: {_format_loc(loc)}: {msg}{_owner_of(data, loc)}"
+
+
+def load_topics(path: Path) -> TopicsFile:
+    """Load ``topics.yaml`` and check it against the country gazetteer too (a party under a
+    country's code, an actor under a code the gazetteer lacks or named like a country).
+
+    Raises:
+        ConfigError: ``"<path>:<line>: <where>: <problem>"``, as :func:`load_yaml_model`.
+    """
+    from monitor.classify import gazetteer_problems, load_countries  # classify imports this module
+
+    topics = load_yaml_model(path, TopicsFile)
+    problems = gazetteer_problems(topics, load_countries())
+    if problems:
+        text = path.read_text(encoding="utf-8")
+        node, data = yaml.compose(text), yaml.safe_load(text)
+        raise ConfigError("; ".join(_located(path, node, data, loc, msg) for loc, msg in problems))
+    return topics
 
 
 #: The config files a process reads, in the config folder.
@@ -510,12 +540,12 @@ class Config:
                 unknown topics).
         """
         if not directory.is_dir():
-            raise ConfigError(f"{directory}: config folder does not exist (MONITOR_CONFIG_DIR)")
+            raise ConfigError(f"{directory.absolute()}: config folder does not exist (MONITOR_CONFIG_DIR)")
         feeds_path, topics_path, alerts_path = (directory / n for n in CONFIG_FILES)
         feeds = load_yaml_model(feeds_path, FeedsFile) if feeds_path.exists() else FeedsFile()
         if not topics_path.exists():
             raise ConfigError(f"{topics_path}: missing (topic rules are required)")
-        topics = load_yaml_model(topics_path, TopicsFile)
+        topics = load_topics(topics_path)
         alerts = load_yaml_model(alerts_path, AlertsFile) if alerts_path.exists() else AlertsFile()
         if not alerts.rules:
             structlog.get_logger(__name__).warning(

@@ -134,7 +134,8 @@ def load_items(
     Args:
         corpus: the shared corpus folder (with ``pages/`` and ``feeds/``); needed only when
             the file references corpus items.
-        split: keep only items of this split (``dev`` or ``heldout``); None keeps all.
+        split: keep only items of this split (``dev`` or ``heldout``); None keeps all. An item
+            without a ``split`` field is ``dev``.
         topics: the configured topic names; a label outside them is an error (a typo such as
             "diplomcy" would otherwise make a positive count as a negative). None: not checked.
 
@@ -180,7 +181,9 @@ def load_items(
             if item.id in seen:
                 raise ConfigError(f"id {item.id!r} is already used on line {seen[item.id]}")
             seen[item.id] = n
-        except (ValueError, KeyError, TypeError, ConfigError) as exc:
+        except KeyError as exc:
+            raise ConfigError(f"{path}:{n}: not a labelled item: the field {exc} is missing") from exc
+        except (ValueError, TypeError, ConfigError) as exc:
             raise ConfigError(f"{path}:{n}: not a labelled item: {exc}") from exc
         if split is None or item.split == split:
             items.append(item)

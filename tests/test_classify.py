@@ -1156,7 +1156,7 @@ def test_a_party_with_a_country_code_is_refused() -> None:
     """'Francophonie: FR' would make the body and France one side; the error names topic and party."""
     rules = LanguageRules(terms={"talks": 1}, relations=("urge*",), parties={"Francophonie": "FR"})
     topic = TopicConfig(threshold=3.0, relation_weight=3.0, languages={"fr": rules})
-    with pytest.raises(ConfigError, match=r"topic 't', language 'fr': party 'Francophonie' has the code 'FR'"):
+    with pytest.raises(ConfigError, match=r"topics\.t\.languages\.fr\.parties: party 'Francophonie' has the code 'FR'"):
         Classifier(TopicsFile(topics={"t": topic}), load_countries())
 
 

@@ -130,7 +130,23 @@ def test_topics_eval_names_file_and_line_of_a_bad_label(tmp_path: Path) -> None:
     path.write_text('{"id": "a", "language": "en", "labels": [], "text": "ok"}\n{"id": "b", "labels": []}\n')
     result = run("topics", "eval", str(path))
     assert result.returncode == 2
-    assert f"{path}:2: not a labelled item" in result.stderr
+    assert f"{path}:2: not a labelled item: the field 'text' is missing" in result.stderr
+
+
+def test_topics_eval_shows_a_dash_for_a_slice_with_nothing_to_measure(tmp_path: Path) -> None:
+    """A language with no positive and no prediction for a topic has no precision or recall: the
+    table shows "-" rather than 0.000, which read as a failure in an analyst trial."""
+    path = tmp_path / "two.jsonl"
+    path.write_text(
+        '{"id": "a", "language": "en", "labels": ["diplomacy"], "title": "Egypt and Sudan sign a border '
+        'agreement", "text": "The foreign ministers signed the memorandum of understanding in Cairo."}\n'
+        '{"id": "b", "language": "fr", "labels": [], "title": "Météo", "text": "Il pleuvra demain."}\n'
+    )
+    result = run("topics", "eval", str(path))
+    assert result.returncode == 0, result.stderr
+    rows = {tuple(line.split()[:2]): line.split()[2:] for line in result.stdout.splitlines()[2:10]}
+    assert rows[("counter-terrorism", "fr")] == ["-", "-", "-", "0", "0", "0"]
+    assert rows[("diplomacy", "en")] == ["1.000", "1.000", "1.000", "1", "0", "0"]
 
 
 @pytest.mark.parametrize(

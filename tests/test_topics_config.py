@@ -137,7 +137,8 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
         (
             "topics:\n  t:\n    relation_weight: 3\n    languages:\n      en:\n        terms:\n          talks: 2\n"
             "        meetings: [meeting]\n",
-            r"topics\.t: meetings are given but actor_relation_weight is 0 or country_sides is off",
+            r"topics\.yaml:8: topics\.t: languages\.en\.meetings: meetings score only between two actors .* no "
+            r"actor_relation_weight: set it or remove the meetings",
         ),
         (
             "topics:\n  t:\n    actor_relation_weight: 7\n    languages:\n"
@@ -153,7 +154,7 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
             "actors:\n  FR: {fre: [Macron]}\n",
-            r"actors\.FR: language 'fre' is not an ISO 639-1 code",
+            r"actors: FR: language 'fre' is not an ISO 639-1 code",
         ),
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
@@ -186,5 +187,37 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
 def test_rules_that_would_be_silently_wrong_are_refused(tmp_path: Path, body: str, error: str) -> None:
     """Mistakes an analyst makes in topics.yaml that YAML or a lenient loader would accept and that
     would switch rules off without a word: each is refused, naming the line or topic at fault."""
+    with pytest.raises(ConfigError, match=error):
+        Config.load(write_topics(tmp_path, body))
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        # a region (or a body) under a country's code would merge with that country as one side
+        (
+            "topics:\n  t:\n    relation_weight: 3\n    min_sides: 1\n    country_sides: false\n    languages:\n"
+            "      en:\n        terms:\n          attack*: 2\n        relations: [attack]\n        parties:\n"
+            "          Sinai: SINAI\n          Mocimboa da Praia: MZ\n",
+            r"topics\.yaml:13: topics\.t\.languages\.en\.parties: party 'Mocimboa da Praia' has the code 'MZ', "
+            r"which is a country's in the gazetteer, .* give it a code of its own",
+        ),
+        # an actor under a code no country name carries, and one named like a country
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
+            "actors:\n  FR:\n    fr: [Macron]\n  QQ:\n    en: [Nobody]\n",
+            r"topics\.yaml:7: actors: 'QQ' is not a country code of the gazetteer",
+        ),
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
+            "actors:\n  FR:\n    fr: [Macron, Hollande]\n",
+            r"topics\.yaml:9: actors\.FR\.fr: 'Hollande' is also a country name of the gazetteer \(NL\)",
+        ),
+    ],
+)
+def test_gazetteer_conflicts_name_the_file_and_line(tmp_path: Path, body: str, error: str) -> None:
+    """Checks that need the country gazetteer (party codes, actors) run when the file is loaded, so
+    their errors name the file and the line like every other config error (an analyst trial found
+    them reported with neither)."""
     with pytest.raises(ConfigError, match=error):
         Config.load(write_topics(tmp_path, body))
