@@ -447,6 +447,13 @@ class Classifier:
         Putin and Trump is not their meeting."""
         for name in dict.fromkeys([*relations, *meetings]):
             topic = self._topics[name]
+            if (
+                name in meetings
+                and meetings[name][1] == "title"
+                and relations.get(name, ("", "body"))[1] == "body"
+                and len(actor_states["title"]) >= 2
+            ):
+                relations.pop(name, None)  # the headline's meeting of two leaders is the event, not a lede verb
             term, where = relations.get(name) or meetings[name]
             actors = actor_states["title"] | actor_states["body"] if name in relations else actor_states[where]
             leaders = bool(topic.country_sides and topic.actor_relation_weight and len(actors) >= 2)

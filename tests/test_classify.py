@@ -979,6 +979,9 @@ def test_a_meeting_needs_two_leaders_named_beside_it() -> None:
     assert elsewhere.topics["t"] == 0.0
     lede = clf.classify("Trade tops the agenda", "Biden's meeting with Xi lasted three hours.", "en")
     assert [(e.term, e.weight) for e in lede.evidence["t"]] == [("meeting + CN, US", 7)]
+    # the headline's meeting of two leaders is the event shown, not a relation verb of the lede
+    headline = clf.classify("Biden and Xi meeting in Bali", "Washington urges Beijing to ease tensions.", "en")
+    assert [(e.term, e.where) for e in headline.evidence["t"] if "+" in e.term] == [("meeting + CN, US", "title")]
 
 
 @pytest.mark.parametrize(
