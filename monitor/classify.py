@@ -447,17 +447,14 @@ class Classifier:
         Putin and Trump is not their meeting."""
         for name in dict.fromkeys([*relations, *meetings]):
             topic = self._topics[name]
-            if (
-                name in meetings
-                and meetings[name][1] == "title"
-                and relations.get(name, ("", "body"))[1] == "body"
-                and len(actor_states["title"]) >= 2
-            ):
-                relations.pop(name, None)  # the headline's meeting of two leaders is the event, not a lede verb
-            term, where = relations.get(name) or meetings[name]
-            actors = actor_states["title"] | actor_states["body"] if name in relations else actor_states[where]
+            relation = relations.get(name)
+            if name in meetings and meetings[name][1] == "title" and len(actor_states["title"]) >= 2:
+                if relation and relation[1] == "body":
+                    relation = None  # the headline's meeting of two leaders is the event, not a lede verb
+            term, where = relation or meetings[name]
+            actors = actor_states["title"] | actor_states["body"] if relation else actor_states[where]
             leaders = bool(topic.country_sides and topic.actor_relation_weight and len(actors) >= 2)
-            if name not in relations and not leaders:
+            if not relation and not leaders:
                 continue
             sides = (sorted(states) if topic.country_sides else []) + sorted(parties[name])
             if len(sides) >= topic.min_sides:
@@ -504,8 +501,9 @@ class Classifier:
                 else:
                     tally.add(rule, count, negated, where, factors[rule.topic], in_front)
         self._relation_events(tally, relations, meetings, sides.states, sides.actor_states, parties)
-        if sides.at_home():
-            tally.at_home(sides.at_home())
+        home = sides.at_home()
+        if home:
+            tally.at_home(home)
         return Classification(
             topics={k: round(v, 2) for k, v in tally.scores.items()},
             labels=tally.labels(),
