@@ -102,7 +102,7 @@ class LanguageRules(_Strict):
     minister); in the title, with the sides, one makes a relation event as a relation term does
     ("السفير الروسي بواشنطن: ..." is ``سفير + RU, US``). Title only: a headline names the office
     of its subject, a lede often only its source ("the foreign ministry said two nationals died").
-    ``meetings``: words for people meeting ("meeting", "rencontre", "لقاء"); relation terms
+    ``meetings``: words for people meeting ("meeting", "tête-à-tête", "اجتماع"); relation terms
     that score only when the title and lede name two people of the ``actors`` list of
     different states ("Biden's first meeting with Xi"). As plain relation terms they would
     label board meetings and party meetings that name two countries.
