@@ -213,10 +213,23 @@ EXTRA: dict[str, dict[str, list[str]]] = {
     # added after an analyst's trial: a DR Congo story was counted as the Republic of Congo, and
     # these common names were missing ("Laos" came out as "os" before the article fix above)
     "CD": {
-        "en": ["DR Congo", "DRC", "Democratic Republic of the Congo", "Democratic Republic of Congo", "Kinshasa"],
-        "fr": ["RDC", "RD Congo", "Kinshasa"],
-        "ar": ["الكونغو الديمقراطية", "الكونغو الديموقراطية", "كينشاسا"],
+        "en": [
+            "DR Congo",
+            "DRC",
+            "Democratic Republic of the Congo",
+            "Democratic Republic of Congo",
+            "Kinshasa",
+            "Congo-Kinshasa",
+            # the war in the Kivus: "eastern Congo" is always the DRC, bare "Congo" stays CG below
+            "eastern Congo",
+            "east Congo",
+        ],
+        "fr": ["RDC", "RD Congo", "Kinshasa", "Congo-Kinshasa", "est du Congo", "l'est du Congo"],
+        "ar": ["الكونغو الديمقراطية", "الكونغو الديموقراطية", "كينشاسا", "شرق الكونغو"],
     },
+    "CG": {"en": ["Congo-Brazzaville", "Brazzaville"], "fr": ["Congo-Brazzaville", "Brazzaville"], "ar": ["برازافيل"]},
+    # French "Réunion" alone is a meeting (DROP below); these forms are only the island
+    "RE": {"en": [], "fr": ["île de La Réunion", "réunionnais"], "ar": []},
     "BY": {
         "en": ["Belarusian", "Minsk"],
         "fr": ["Biélorussie", "biélorusse", "Minsk"],

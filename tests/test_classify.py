@@ -284,6 +284,11 @@ def test_english_demonyms_and_capitals_count() -> None:
         ("fr", "La RDC et la Biélorussie, puis le Vietnam et le Kosovo.", {"CD": 1, "BY": 1, "VN": 1, "XK": 1}),
         ("ar", "الكونغو الديمقراطية وبيلاروسيا وكوت ديفوار", {"CD": 1, "BY": 1, "CI": 1}),
         ("fr", "Il s'est cassé un os.", {}),
+        # "eastern Congo" is the DRC (bare "Congo" stays the Republic); La Réunion the island, not a meeting
+        ("en", "M23 rebels advance in eastern Congo; Brazzaville is calm.", {"CD": 1, "CG": 1}),
+        ("ar", "اشتباكات في شرق الكونغو", {"CD": 1}),
+        ("fr", "Cyclone sur l'île de La Réunion : les Réunionnais à l'abri.", {"RE": 2}),
+        ("fr", "La réunion du conseil a eu lieu.", {}),
     ],
 )
 def test_country_names_that_the_gazetteer_once_got_wrong(language: str, text: str, expected: dict[str, int]) -> None:
