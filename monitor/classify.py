@@ -458,7 +458,12 @@ class Classifier:
                 continue
             sides = (sorted(states) if topic.country_sides else []) + sorted(parties[name])
             if len(sides) >= topic.min_sides:
-                weight = topic.actor_relation_weight if leaders else topic.relation_weight
+                if leaders:
+                    weight = topic.actor_relation_weight
+                elif where == "title" and topic.title_relation_weight:
+                    weight = topic.title_relation_weight
+                else:
+                    weight = topic.relation_weight
                 tally.add_relation(name, f"{term} + {', '.join(sides)}", where, weight)
 
     def classify(self, title: str, text: str, language: str | None = None) -> Classification:

@@ -212,6 +212,11 @@ class TopicConfig(_Strict):
     #: ministers acting on each other are a government-to-government event by themselves (the
     #: government-actor level of CAMEO). 0: such an event scores ``relation_weight`` like any other.
     actor_relation_weight: float = Field(0.0, ge=0, allow_inf_nan=False)
+    #: Score of a relation event whose term is in the title (not between two ``actors``): a
+    #: headline that is itself a source-verb-target event ("Russia warns U.S. to stop 'hostile'
+    #: activity") is stronger evidence than the same verb in the lede, as a title match is for
+    #: terms (``title_weight``). 0: the same as ``relation_weight``.
+    title_relation_weight: float = Field(0.0, ge=0, allow_inf_nan=False)
     languages: dict[str, LanguageRules]
 
     @field_validator("languages")
@@ -244,6 +249,8 @@ class TopicConfig(_Strict):
             rules.relations or rules.roles or rules.meetings for rules in self.languages.values()
         ):
             raise ValueError("relation_weight is set but no language has relations, roles or meetings")
+        if self.title_relation_weight and not self.relation_weight:
+            raise ValueError("title_relation_weight is set but relation_weight is 0, so no relation event is scored")
         if self.actor_relation_weight and not self.relation_weight:
             raise ValueError("actor_relation_weight is set but relation_weight is 0, so no relation event is scored")
         if self.min_sides < 2 and self.country_sides:

@@ -678,6 +678,22 @@ def test_a_relation_term_scores_only_between_two_states_up_front() -> None:
     assert deep.topics["t"] == 0.0 and deep.labels == []
 
 
+def test_a_relation_event_in_the_title_scores_the_title_relation_weight() -> None:
+    """With title_relation_weight 4.5 the headline "Russia warns U.S." scores 4.5, the same verb in
+    the lede under a headline naming the two states 3 (relation_weight); unset, both score 3."""
+    rules = LanguageRules(terms={"talks": 1}, relations=("warn*",))
+    topic = TopicConfig(
+        threshold=3.0, min_distinct_terms=2, relation_weight=3.0, title_relation_weight=4.5, languages={"en": rules}
+    )
+    clf = Classifier(TopicsFile(topics={"t": topic}), load_countries())
+    title = clf.classify("Russia warns U.S. to stop 'hostile' activity", "", "en")
+    assert [(e.term, e.where, e.weight) for e in title.evidence["t"]] == [("warn* + RU, US", "title", 4.5)]
+    lede = clf.classify("Russia and the U.S.", "Moscow warned Washington on Tuesday.", "en")
+    assert [(e.term, e.where, e.weight) for e in lede.evidence["t"]] == [("warn* + RU, US", "body", 3.0)]
+    plain = relation_classifier(("warn*",)).classify("Russia warns U.S. to stop 'hostile' activity", "", "en")
+    assert plain.topics["t"] == 3.0
+
+
 @pytest.mark.parametrize(
     ("language", "relation", "title", "expected"),
     [

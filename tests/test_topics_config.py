@@ -145,6 +145,11 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
             "      en:\n        terms:\n          talks: 2\n",
             r"topics\.t: actor_relation_weight is set but relation_weight is 0",
         ),
+        (
+            "topics:\n  t:\n    title_relation_weight: 4.5\n    languages:\n"
+            "      en:\n        terms:\n          talks: 2\n",
+            r"topics\.t: title_relation_weight is set but relation_weight is 0",
+        ),
         # actors: a code that is not a country, a language that is not ISO 639-1, one name under two states
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
