@@ -39,7 +39,8 @@ How a text is scored, per topic:
    while the title and lede name at least ``min_sides`` different sides (countries by their
    gazetteer code, capitals as metonyms: "Rabat accueille froidement la proposition d'Alger";
    international bodies in the topic's ``parties`` by their code: "défie la Cédéao"), adds the topic's
-   ``relation_weight`` once and counts as a term in the lede. This is the source-actor, verb,
+   ``relation_weight`` once (``title_relation_weight`` when the term is in the title, if set) and
+   counts as a term in the lede. This is the source-actor, verb,
    target-actor pattern of political event coding (CAMEO: Gerner, Schrodt, Yilmaz & Abu-Jabr,
    "Conflict and Mediation Event Observations", 2002), which short feed items often carry
    without any diplomatic noun. The evidence reads ``term + codes`` ("accueille + DZ, MA").

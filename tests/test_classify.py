@@ -869,13 +869,12 @@ def test_an_attack_method_with_a_militant_group_is_an_attack_event(
 def test_a_houthi_missile_attack_is_an_attack_event(
     classifier: Classifier, language: str, title: str, event: str
 ) -> None:
-    """The Houthis are a party of counter-terrorism's attack events, like Hamas and the Taliban. In
-    English and French they are context too, so the event and the name label a two-line item; in
-    Arabic they are a party only (the Gulf press names the Houthi militias in every Yemen story), so
-    the event is evidence worth 3 and the item needs one more cue."""
+    """The Houthis are a party of counter-terrorism's attack events, like Hamas and the Taliban, and
+    context in the three languages, so the event and the name label a two-line item (in Arabic too
+    since the sixth session: three blind Yemen items were missed and no false alarm came of it)."""
     result = classifier.classify(title, "Air defences intercepted it, the coalition said.", language)
     assert event in terms_of(result, "counter-terrorism")
-    assert result.labels == ([] if language == "ar" else ["counter-terrorism"])
+    assert result.labels == ["counter-terrorism"]
 
 
 @pytest.mark.parametrize(
@@ -1170,3 +1169,90 @@ def test_an_actor_named_like_a_country_is_refused() -> None:
     topics = TopicsFile(topics={"t": topic}, actors={"FR": {"fr": ("Hollande",)}})
     with pytest.raises(ConfigError, match=r"actors\.FR\.fr: 'Hollande' is also a country name .*\(NL\)"):
         Classifier(topics, load_countries())
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "text", "event", "labels"),
+    [
+        (
+            "fr",
+            "Londres : une voiture fonce sur la foule",
+            "Un assaillant a tué quatre personnes avant d'être abattu par la police près du Parlement.",
+            "abattu + SOFT-TARGET",
+            ["counter-terrorism"],
+        ),
+        (
+            "en",
+            "Gunman opens fire on worshippers at mosque",
+            "The attacker killed six people during evening prayers, police said.",
+            "kill* + SOFT-TARGET",
+            ["counter-terrorism"],
+        ),
+        # the event alone is worth 3 of the 5 needed: a shooting at a mosque with nothing else said
+        ("ar", "مشتبه به وحيد في إطلاق نار بمسجد في كندا", "", "إطلاق نار + SOFT-TARGET", []),
+    ],
+)
+def test_an_attack_on_a_place_only_terrorists_attack_is_an_attack_event(
+    classifier: Classifier, language: str, title: str, text: str, event: str, labels: list[str]
+) -> None:
+    """A mosque, worshippers, a crowd (SOFT-TARGET parties) beside an attack method up front make an
+    attack event with no group named, as blind labellers read a car driven into a crowd."""
+    result = classifier.classify(title, text, language)
+    assert event in terms_of(result, "counter-terrorism")
+    assert result.labels == labels
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "text", "event"),
+    [
+        ("en", "Saudi Arabia accuses Qatar of supporting terrorism", "Riyadh cut ties with Doha.", "accuse* + QA, SA"),
+        ("ar", "السعودية تتهم قطر بدعم الإرهاب", "قطعت الرياض علاقاتها مع الدوحة.", "تتهم + QA, SA"),
+    ],
+)
+def test_accusing_a_state_of_supporting_terrorism_is_no_counter_terrorism(
+    classifier: Classifier, language: str, title: str, text: str, event: str
+) -> None:
+    """The 2017 Gulf crisis: one state accusing another of backing terrorism is a relation between
+    states (title_relation_weight 4.5 in the headline), and "terrorism" in it is no attack or group."""
+    result = classifier.classify(title, text, language)
+    assert "counter-terrorism" not in result.labels and "counter-terrorism" not in result.evidence
+    assert ("diplomacy", event, "title", 4.5) in [
+        (topic, ev.term, ev.where, ev.weight) for topic, evs in result.evidence.items() for ev in evs
+    ]
+
+
+def test_a_state_advising_its_own_citizens_is_no_relation_event(classifier: Classifier) -> None:
+    """"Kuwait urges its citizens in the US ..." is consular news: no "urge* + KW, US" event, and the
+    citizens weigh against diplomacy; the two countries are still mentions."""
+    title = "Kuwait urges its citizens in the US to avoid gatherings"
+    result = classifier.classify(title, "The embassy advised nationals to stay indoors.", "en")
+    assert "diplomacy" not in result.labels
+    assert not any("+" in term for term in terms_of(result, "diplomacy"))
+    assert result.countries == {"KW": 1, "US": 1}
+
+
+def test_a_state_air_force_bombing_is_no_terrorist_bombing(classifier: Classifier) -> None:
+    """"Israeli bombing" weighs against counter-terrorism instead of scoring "bombing*" (it is in
+    ``against``, not ``exclude``, so Israel still counts as a country mention)."""
+    result = classifier.classify("Ten minutes of Israeli bombing devastated villages in southern Lebanon", "", "en")
+    assert result.labels == [] and result.topics["counter-terrorism"] < 0
+    assert result.countries == {"IL": 1, "LB": 1}
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "expected"),
+    [
+        # "U.N." is two one-letter words after normalization, as "U.S." is
+        ("en", "Russia's invasion shadows U.N. Assembly", "U.N. Assembly"),
+        # وقع/وقعت is "occurred" far more often than "signed": only توقيع and the dual forms sign
+        ("ar", "توقيع اتفاقية تعاون بين مصر والسعودية", "توقيع + EG, SA"),
+        ("ar", "وقعت اشتباكات بين الجيش الأفغاني ومسلحين قرب قاعدة أمريكية", None),
+    ],
+)
+def test_diplomacy_terms_added_from_the_twelfth_set(
+    classifier: Classifier, language: str, title: str, expected: str | None
+) -> None:
+    """Vocabulary found missing on blind sets: the dotted U.N., and Arabic signing without the
+    ambiguous وقعت."""
+    terms = terms_of(classifier.classify(title, "", language), "diplomacy")
+    assert (expected in terms) if expected else not terms
