@@ -1256,3 +1256,30 @@ def test_diplomacy_terms_added_from_the_twelfth_set(
     ambiguous وقعت."""
     terms = terms_of(classifier.classify(title, "", language), "diplomacy")
     assert (expected in terms) if expected else not terms
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "event"),
+    [
+        # the Arabic "targets" verbs, and assassination, are attack methods like استهداف
+        ("ar", "حزب الله يستهدف مواقع الاحتلال في الجليل", "يستهدف + HEZBOLLAH"),
+        # armed wings are parties of their movement: their attacks are attack events
+        ("en", "Qassam Brigades fire rockets at Ashkelon", "rocket* + HAMAS"),
+        ("ar", "سرايا القدس تعلن اغتيال قائد ميداني", "اغتيال + ISLAMIC-JIHAD"),
+    ],
+)
+def test_attack_events_found_missing_on_the_thirteenth_set(
+    classifier: Classifier, language: str, title: str, event: str
+) -> None:
+    """A headline naming the group or its armed wing and the act labels by itself (event 3 plus the
+    group's context weight in the title)."""
+    result = classifier.classify(title, "", language)
+    assert event in terms_of(result, "counter-terrorism")
+    assert result.labels == ["counter-terrorism"]
+
+
+def test_arabic_peace_talks_are_diplomacy(classifier: Classifier) -> None:
+    """Peace-process vocabulary (محادثات السلام، عملية السلام ...) was missing in Arabic."""
+    result = classifier.classify("استئناف محادثات السلام بين إثيوبيا وإريتريا", "", "ar")
+    assert result.labels == ["diplomacy"]
+    assert {"محادثات السلام", "محادثات + ER, ET"} <= terms_of(result, "diplomacy")
