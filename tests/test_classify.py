@@ -1171,19 +1171,21 @@ def test_an_actor_named_like_a_country_is_refused() -> None:
         (
             "fr",
             "Londres : une voiture fonce sur la foule",
-            "Un assaillant a tué quatre personnes avant d'être abattu par la police près du Parlement.",
-            "abattu + SOFT-TARGET",
+            "Des hommes armés ont ouvert le feu.",
+            "fonce sur + SOFT-TARGET",
             ["counter-terrorism"],
         ),
         (
             "en",
             "Gunman opens fire on worshippers at mosque",
             "The attacker killed six people during evening prayers, police said.",
-            "kill* + SOFT-TARGET",
+            "opens fire + SOFT-TARGET",
             ["counter-terrorism"],
         ),
-        # the event alone is worth 3 of the 5 needed: a shooting at a mosque with nothing else said
+        # the event alone is worth 3 of the 5 needed: a shooting at a mosque, a ramming, nothing else said
         ("ar", "مشتبه به وحيد في إطلاق نار بمسجد في كندا", "", "إطلاق نار + SOFT-TARGET", []),
+        ("en", "Car rams into crowd in Nice", "", "rams + SOFT-TARGET", []),
+        ("ar", "سيارة تدهس حشدا في نيس", "", "تدهس + SOFT-TARGET", []),
     ],
 )
 def test_an_attack_on_a_place_only_terrorists_attack_is_an_attack_event(
