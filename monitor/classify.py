@@ -750,7 +750,7 @@ def gazetteer_problems(
                     ))
     for code, by_language in topics.actors.items():
         if code not in codes:
-            problems.append((("actors",), f"{code!r} is not a country code of the gazetteer"))
+            problems.append((("actors", code), f"{code!r} is not a country code of the gazetteer"))
             continue
         for lang, actor_names in by_language.items():
             for actor_name in actor_names:

@@ -249,10 +249,12 @@ class TopicConfig(_Strict):
             rules.relations or rules.roles or rules.meetings for rules in self.languages.values()
         ):
             raise ValueError("relation_weight is set but no language has relations, roles or meetings")
-        if self.title_relation_weight and not self.relation_weight:
-            raise ValueError("title_relation_weight is set but relation_weight is 0, so no relation event is scored")
-        if self.actor_relation_weight and not self.relation_weight:
-            raise ValueError("actor_relation_weight is set but relation_weight is 0, so no relation event is scored")
+        for key in ("title_relation_weight", "actor_relation_weight"):
+            if getattr(self, key) and not self.relation_weight:
+                raise ValueError(
+                    f"{key}: is set but relation_weight is 0 or missing, so no relation event is scored: "
+                    "set relation_weight (diplomacy has 3.5) or remove it"
+                )
         if self.min_sides < 2 and self.country_sides:
             raise ValueError("min_sides 1 needs country_sides: false (any country beside a verb would do)")
         return self
@@ -278,7 +280,7 @@ class TopicsFile(_Strict):
         seen: dict[tuple[str, str], str] = {}
         for code, by_language in actors.items():
             if not re.fullmatch(r"[A-Z]{2}", code):
-                raise ValueError(f"{code!r} is not a two-letter country code (FR, US, ...)")
+                raise ValueError(f"{code}: {code!r} is not a two-letter country code (FR, US, ...)")
             for language, names in by_language.items():
                 try:
                     _check_language(language)
@@ -290,7 +292,9 @@ class TopicsFile(_Strict):
                         raise ValueError(f"{code}.{language}: name {name!r}: no '*' in actor names")
                     other = seen.setdefault((language, name.casefold()), code)
                     if other != code:
-                        raise ValueError(f"{name!r} ({language}) is listed under both {other} and {code}")
+                        raise ValueError(
+                            f"{code}.{language}: {name!r} ({language}) is listed under both {other} and {code}"
+                        )
         return actors
 
 
@@ -431,9 +435,10 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 def _term_line(node: yaml.Node | None, msg: str) -> int | None:
     """The line of the entry a validator message names (``term 'X'``, ``party 'X'``) inside the
-    section ``node``, or of the section it starts with (``languages.en.meetings: ...``), so the
+    section ``node``, or of the key or section it starts with (``languages.en.meetings: ...``,
+    ``title_relation_weight: ...``), so the
     error points at the bad term or key, not at its section's header."""
-    path = re.match(r"((?:[\w-]+\.)+[\w-]+): ", msg)
+    path = re.match(r"((?:[\w-]+\.)*[\w-]+): ", msg)
     if path and node is not None:
         return _walk(node, tuple(path.group(1).split(".")))[1]
     named = re.match(r"(?:term|party) (['\"])(.+?)\1", msg)

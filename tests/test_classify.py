@@ -1153,7 +1153,7 @@ def test_an_actor_under_a_code_the_gazetteer_lacks_is_refused() -> None:
     """'XK' is Kosovo and known; 'ZZ' is no state: the error names the section and the code."""
     topic = TopicConfig(threshold=3.0, languages={"en": LanguageRules(terms={"talks": 1})})
     topics = TopicsFile(topics={"t": topic}, actors={"ZZ": {"en": ("Nobody",)}})
-    with pytest.raises(ConfigError, match=r"actors: 'ZZ' is not a country code of the gazetteer"):
+    with pytest.raises(ConfigError, match=r"actors\.ZZ: 'ZZ' is not a country code of the gazetteer"):
         Classifier(topics, load_countries())
 
 

@@ -143,18 +143,18 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
         (
             "topics:\n  t:\n    actor_relation_weight: 7\n    languages:\n"
             "      en:\n        terms:\n          talks: 2\n",
-            r"topics\.t: actor_relation_weight is set but relation_weight is 0",
+            r"topics\.yaml:3: topics\.t: actor_relation_weight: is set but relation_weight is 0 or missing",
         ),
         (
             "topics:\n  t:\n    title_relation_weight: 4.5\n    languages:\n"
             "      en:\n        terms:\n          talks: 2\n",
-            r"topics\.t: title_relation_weight is set but relation_weight is 0",
+            r"topics\.yaml:3: topics\.t: title_relation_weight: is set but relation_weight is 0 or missing",
         ),
         # actors: a code that is not a country, a language that is not ISO 639-1, one name under two states
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
             "actors:\n  France: {en: [Macron]}\n",
-            r"actors: 'France' is not a two-letter country code",
+            r"topics\.yaml:8: actors: France: 'France' is not a two-letter country code",
         ),
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
@@ -164,7 +164,7 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
             "actors:\n  FR: {en: [Macron]}\n  DZ: {en: [macron]}\n",
-            r"actors: 'macron' \(en\) is listed under both FR and DZ",
+            r"topics\.yaml:9: actors: DZ\.en: 'macron' \(en\) is listed under both FR and DZ",
         ),
         # weights that are not numbers
         ("topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: .nan\n", r"'talks': weight must"),
@@ -211,7 +211,7 @@ def test_rules_that_would_be_silently_wrong_are_refused(tmp_path: Path, body: st
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
             "actors:\n  FR:\n    fr: [Macron]\n  QQ:\n    en: [Nobody]\n",
-            r"topics\.yaml:7: actors: 'QQ' is not a country code of the gazetteer",
+            r"topics\.yaml:10: actors\.QQ: 'QQ' is not a country code of the gazetteer",
         ),
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
