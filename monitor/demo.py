@@ -145,6 +145,8 @@ def delete_prefix(connection: redis.Redis, keys: Keys) -> None:
         batch = list(connection.scan_iter(match=pattern, count=500))
         if batch:
             connection.delete(*batch)
+    # RQ lists every queue it has seen in the global set "rq:queues"; the demo's would stay there
+    connection.srem("rq:queues", *(f"rq:queue:{keys.queue(name)}" for name in QUEUES))
 
 
 def demo(

@@ -299,6 +299,7 @@ def test_demo_prints_alerts_with_reasons_and_cleans_up(
     assert "demo stopped:" in out
     assert not list(redis_client.scan_iter(match="demo-*"))
     assert not list(redis_client.scan_iter(match="rq:*:demo-*"))
+    assert not [q for q in redis_client.smembers("rq:queues") if b"demo-" in q]
 
 
 @pytest.mark.integration
