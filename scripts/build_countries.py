@@ -224,7 +224,7 @@ EXTRA: dict[str, dict[str, list[str]]] = {
             "eastern Congo",
             "east Congo",
         ],
-        "fr": ["RDC", "RD Congo", "Kinshasa", "Congo-Kinshasa", "est du Congo", "l'est du Congo"],
+        "fr": ["RDC", "RD Congo", "Kinshasa", "Congo-Kinshasa", "est du Congo"],
         "ar": ["الكونغو الديمقراطية", "الكونغو الديموقراطية", "كينشاسا", "شرق الكونغو"],
     },
     "CG": {"en": ["Congo-Brazzaville", "Brazzaville"], "fr": ["Congo-Brazzaville", "Brazzaville"], "ar": ["برازافيل"]},
