@@ -1261,3 +1261,11 @@ def test_arabic_peace_talks_are_diplomacy(classifier: Classifier) -> None:
     result = classifier.classify("استئناف محادثات السلام بين إثيوبيا وإريتريا", "", "ar")
     assert result.labels == ["diplomacy"]
     assert {"محادثات السلام", "محادثات + ER, ET"} <= terms_of(result, "diplomacy")
+
+
+def test_downing_street_is_no_downing(classifier: Classifier) -> None:
+    """"downing" (of a drone) is an attack method beside a group; "Downing Street" is excluded, so
+    the prime minister's office hosting talks on Hezbollah is no attack event."""
+    result = classifier.classify("Downing Street hosts talks on Hezbollah disarmament", "", "en")
+    assert "counter-terrorism" not in result.labels
+    assert not any("+" in term for term in terms_of(result, "counter-terrorism"))
