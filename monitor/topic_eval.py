@@ -140,7 +140,8 @@ def load_items(
             "diplomcy" would otherwise make a positive count as a negative). None: not checked.
 
     Raises:
-        ConfigError: unreadable file, a line that is not a labelled item (naming file and line:
+        ConfigError: unreadable file, lines that are not labelled items (each bad line named by
+            file and line, up to :data:`MAX_LINE_ERRORS` of them, so that one run shows them all:
             ``labels`` not a list of topic names, an unknown label, a ``split`` other than
             ``dev``/``heldout``, an id already used on an earlier line), or a corpus reference
             that cannot be resolved.
@@ -153,41 +154,67 @@ def load_items(
     known = None if topics is None else frozenset(topics)
     seen: dict[str, int] = {}
     items = []
+    errors = []
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-            if "source" in row:
-                if resolver is None:
-                    raise ConfigError(
-                        "references an item of the shared corpus, but no corpus folder is here "
-                        "(monitor topics eval --corpus FOLDER; ../shared/corpus by default)"
-                    )
-                title, text = resolver.text(row)
-            else:
-                title, text = row.get("title", ""), row["text"]
-            item = LabelledItem(
-                str(row["id"]),
-                row["language"],
-                _labels(row["labels"], known),
-                title,
-                text,
-                row.get("split", "dev"),
-                row.get("kind", ""),
-            )
-            if item.split not in SPLITS:
-                raise ConfigError(f"split {item.split!r} is not one of {', '.join(SPLITS)}")
+            item = _parse_item(line, resolver, known)
             if item.id in seen:
                 raise ConfigError(f"id {item.id!r} is already used on line {seen[item.id]}")
             seen[item.id] = n
         except KeyError as exc:
-            raise ConfigError(f"{path}:{n}: not a labelled item: the field {exc} is missing") from exc
+            errors.append(f"{path}:{n}: not a labelled item: the field {exc} is missing")
+            continue
         except (ValueError, TypeError, ConfigError) as exc:
-            raise ConfigError(f"{path}:{n}: not a labelled item: {exc}") from exc
+            errors.append(f"{path}:{n}: not a labelled item: {exc}")
+            continue
         if split is None or item.split == split:
             items.append(item)
+    if errors:
+        more = len(errors) - MAX_LINE_ERRORS
+        raise ConfigError("\n".join(errors[:MAX_LINE_ERRORS] + ([f"... and {more} more"] if more > 0 else [])))
     return items
+
+
+MAX_LINE_ERRORS = 20
+"""Bad lines listed in one :func:`load_items` error; the rest are counted."""
+
+
+def _parse_item(line: str, resolver: _CorpusResolver | None, known: frozenset[str] | None) -> LabelledItem:
+    """One JSON line as a :class:`LabelledItem`.
+
+    Raises:
+        KeyError: a required field is missing.
+        ConfigError, ValueError, TypeError: not JSON, or a field has the wrong type or value.
+    """
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"not valid JSON: {exc.msg} at column {exc.colno}") from exc
+    if not isinstance(row, dict):
+        raise ConfigError(f"a JSON object is needed, not {type(row).__name__}")
+    if "source" in row:
+        if resolver is None:
+            raise ConfigError(
+                "references an item of the shared corpus, but no corpus folder is here "
+                "(monitor topics eval --corpus FOLDER; ../shared/corpus by default)"
+            )
+        title, text = resolver.text(row)
+    else:
+        title, text = row.get("title", ""), row["text"]
+    item = LabelledItem(
+        str(row["id"]),
+        row["language"],
+        _labels(row["labels"], known),
+        title,
+        text,
+        row.get("split", "dev"),
+        row.get("kind", ""),
+    )
+    if item.split not in SPLITS:
+        raise ConfigError(f"split {item.split!r} is not one of {', '.join(SPLITS)}")
+    return item
 
 
 SPLITS = ("dev", "heldout")

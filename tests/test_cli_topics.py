@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.topic_eval import MAX_LINE_ERRORS
 from tests.helpers import json_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,3 +167,29 @@ def test_topics_eval_refuses_labels_that_would_skew_the_scores(tmp_path: Path, s
     result = run("topics", "eval", str(path))
     assert result.returncode == 2
     assert f"{path}:2: not a labelled item: {error}" in result.stderr
+
+
+def test_topics_eval_lists_every_bad_line_in_one_run(tmp_path: Path) -> None:
+    """An analyst fixing an exported file sees all its bad lines at once, not one per run; past
+    MAX_LINE_ERRORS the rest are counted. Good lines between them change nothing."""
+    path = tmp_path / "export.jsonl"
+    good = '{"id": "ok%d", "language": "fr", "labels": [], "text": "Le conseil municipal vote le budget."}'
+    bad = [
+        '{"id": "a", "language": "en", "labels": ["diplomcy"], "text": "x"}',
+        "not json",
+        "[1, 2]",
+        '{"id": "b", "language": "ar", "labels": []}',
+    ] + [f'{{"id": "c{i}", "language": "en", "labels": "diplomacy", "text": "x"}}' for i in range(MAX_LINE_ERRORS)]
+    path.write_text("\n".join(line for i, b in enumerate(bad) for line in (good % i, b)) + "\n")
+    result = run("topics", "eval", str(path))
+    assert result.returncode == 2
+    listed = [line.removeprefix("error: ") for line in result.stderr.splitlines()]
+    assert listed[:4] == [
+        f"{path}:2: not a labelled item: label 'diplomcy' is not a configured topic (counter-terrorism, diplomacy)",
+        f"{path}:4: not a labelled item: not valid JSON: Expecting value at column 1",
+        f"{path}:6: not a labelled item: a JSON object is needed, not list",
+        f"{path}:8: not a labelled item: the field 'text' is missing",
+    ]
+    assert listed[MAX_LINE_ERRORS - 1] == f"{path}:{2 * MAX_LINE_ERRORS}: not a labelled item: labels must be a list " \
+        "of topic names, not 'diplomacy'"
+    assert listed[MAX_LINE_ERRORS:] == ["... and 4 more"]
