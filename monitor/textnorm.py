@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 
 _AR_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _AR_TRANSLATE = str.maketrans(
@@ -112,52 +111,3 @@ def script_shares(text: str) -> tuple[float, float, int]:
     if not total:
         return 0.0, 0.0, 0
     return arabic / total, latin / total, total
-
-
-# Arabic clitics and affixes -------------------------------------------------------
-# Proclitics: conjunctions و ف, prepositions ب ك ل, the article ال, and their combinations.
-AR_PREFIXES = tuple(
-    sorted(
-        {"و", "ف", "ب", "ك", "ل", "ال", "وال", "فال", "بال", "كال", "لل", "ولل", "فلل", "وب", "فب", "ول", "فل",
-         "وك", "فك", "وبال", "فبال", "وكال", "فكال"},
-        key=len,
-        reverse=True,
-    )
-)
-# Suffixes: feminine, plural, dual, nisba and possessive pronoun endings (after normalization ة -> ه).
-AR_SUFFIXES = tuple(
-    sorted(
-        {"ه", "ات", "ون", "ين", "ان", "تين", "تان", "يه", "يين", "يون", "ها", "هم", "هما", "هن", "نا", "كم",
-         "ي", "يا", "ته", "تها", "تهم", "اته", "اتها", "يات"},
-        key=len,
-        reverse=True,
-    )
-)
-_MIN_STEM = 2
-
-
-def arabic_variants(token: str) -> Iterator[str]:
-    """Yield ``token`` and the forms left after removing one proclitic and/or one suffix.
-
-    ``token`` must be normalized. Each removal keeps at least two letters. The
-    yielded forms are candidates to look up in a term dictionary, not stems: the
-    caller matches them against rule terms that are themselves normalized, so
-    ``والإرهاب`` -> ``ارهاب`` and ``بالتعاون`` -> ``تعاون`` match ``إرهاب`` and ``تعاون``.
-    """
-    yield token
-    seen = {token}
-    bases = [token]
-    for prefix in AR_PREFIXES:
-        if token.startswith(prefix) and len(token) - len(prefix) >= _MIN_STEM:
-            base = token[len(prefix):]
-            if base not in seen:
-                seen.add(base)
-                bases.append(base)
-                yield base
-    for base in bases:
-        for suffix in AR_SUFFIXES:
-            if base.endswith(suffix) and len(base) - len(suffix) >= _MIN_STEM:
-                stem = base[: -len(suffix)]
-                if stem not in seen:
-                    seen.add(stem)
-                    yield stem
