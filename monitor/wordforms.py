@@ -13,6 +13,8 @@ Information Retrieval", 2007, but yielding every candidate instead of one stem):
   (وال بال كال فال لل ولل فلل وبال فبال وكال ...), leaving at least two letters; after لل (the
   preposition li- before the article, whose alef is not written) the article is also given back,
   so names written with it match: للأمم المتحدة finds الأمم المتحدة, للقاعدة finds القاعدة;
+* or, on a verb, the future particle س (with و or ف before it) when an imperfect prefix ي ت ن ا
+  follows: سيزور gives يزور, ستوقعان gives توقعان;
 * then at most one suffix: feminine (ة, after normalization ه), sound plurals (ون ين ات),
   duals (ان تان تين), nisba forms (ي يه يون يين يات) and possessive pronouns (ه ها هم هما هن
   ك كم نا ي, also after the plural ات) and the feminine past-tense ت of verbs (أعلنت) and the
@@ -130,6 +132,9 @@ def arabic_forms(token: str) -> tuple[str, ...]:
             bases.append(token[len(prefix) :])
             if prefix.endswith("لل"):  # li- + al-: the article's alef is not written (للأمم = ل + الأمم)
                 bases.append("ال" + token[len(prefix) :])
+    future = _future_verb(token)
+    if future:
+        bases.append(future)
     for base in bases:
         out[base] = None
         for suffix in _AR_SUFFIXES:
@@ -144,6 +149,20 @@ def arabic_forms(token: str) -> tuple[str, ...]:
             if stem.endswith(("اي", "او")) and len(stem) > _MIN_STEM + 1:
                 out[stem[:-1] + "ء"] = None
     return tuple(out)
+
+
+def _future_verb(token: str) -> str:
+    """The imperfect verb under the future particle sa- (سيزور -> يزور, وستبحث -> تبحث), or "".
+
+    س is a prefix only of imperfect verbs, whose own prefix (ي ت ن ا) follows it; at least three
+    letters must remain, so nouns that merely begin with س (سياسة، ستة) give a form no rule holds.
+    """
+    for conj in ("", "و", "ف"):
+        if token.startswith(conj + "س") and len(token) - len(conj) - 1 >= _MIN_STEM + 1:
+            rest = token[len(conj) + 1 :]
+            if rest[0] in "يتنا":
+                return rest
+    return ""
 
 
 def latin_forms(token: str) -> tuple[str, ...]:

@@ -745,6 +745,14 @@ def test_default_rules_label_a_short_item_by_its_relation_between_states(
     assert relation in terms_of(result, "diplomacy")
 
 
+def test_arabic_future_verbs_are_relation_events(classifier: Classifier) -> None:
+    """سـ (will) before the verb: "Egypt and France will sign an agreement to fight terrorism" is
+    both topics, with the dual verb of signing between the two states as the diplomacy event."""
+    result = classifier.classify("مصر وفرنسا ستوقعان اتفاقية لمكافحة الإرهاب", "", "ar")
+    assert result.labels == ["counter-terrorism", "diplomacy"]
+    assert "توقعان + EG, FR" in terms_of(result, "diplomacy")
+
+
 def test_the_same_verb_toward_no_other_state_is_not_diplomacy(classifier: Classifier) -> None:
     """'Japan urges fishermen ...' quoting the foreign ministry: one state, no relation event."""
     result = classifier.classify(

@@ -55,6 +55,27 @@ def test_arabic_feminine_plural_dual_and_possessive_suffixes_come_off(token: str
     assert base in forms(token)
 
 
+@pytest.mark.parametrize(
+    ("token", "verb"),
+    [
+        ("سيزور", "يزور"),  # sa- + imperfect
+        ("ستوقعان", "توقعان"),  # sa- + feminine dual
+        ("وسيبحث", "يبحث"),  # wa- + sa-
+        ("فسنعمل", "نعمل"),  # fa- + sa-, first person plural
+    ],
+)
+def test_the_future_particle_comes_off_imperfect_verbs(token: str, verb: str) -> None:
+    """سـ before an imperfect verb (its own prefix ي ت ن ا follows) gives the verb as rules list it."""
+    assert verb in forms(token)
+
+
+@pytest.mark.parametrize("noun", ["ستة", "سلام", "سفير", "سوريا"])
+def test_nouns_beginning_with_sin_lose_nothing(noun: str) -> None:
+    """A noun whose first letter is س, not followed by ي ت ن ا or too short to be a verb, is
+    looked up whole (سياسة does give ياسه, a form no rule or name holds)."""
+    assert not any(form == normalize(noun)[1:] for form in forms(noun))
+
+
 def test_snowball_failures_of_the_issue_do_not_happen() -> None:
     """وزير keeps the form وزير (Snowball: زير), التعاون yields تعاون (Snowball: تعا), والإرهاب is stripped.
 
