@@ -1109,6 +1109,38 @@ def test_vehicle_ramming_is_counter_terrorism_in_arabic(classifier: Classifier) 
     assert "عملية دهس" in terms_of(result, "counter-terrorism")
 
 
+def test_arabic_stabbing_attack_is_counter_terrorism_and_a_court_appeal_is_not(classifier: Classifier) -> None:
+    """عملية طعن (a stabbing attack) is a term as عملية دهس is; الطعن alone, also a court appeal, is none."""
+    attack = classifier.classify(
+        "ثلاثة قتلى في عملية طعن بمهرجان في زولينغن الألمانية",
+        "قالت الشرطة إن مهاجما طعن عددا من المارة، وإن النيابة المختصة بقضايا الإرهاب تولت التحقيق.",
+        "ar",
+    )
+    assert attack.labels == ["counter-terrorism"]
+    assert "عملية طعن" in terms_of(attack, "counter-terrorism")
+    appeal = classifier.classify("محكمة النقض تقبل الطعن في حكم البراءة", "قبلت المحكمة الطعن المقدم من النيابة.", "ar")
+    assert appeal.labels == [] and not terms_of(appeal, "counter-terrorism")
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "text", "named"),
+    [
+        ("en", "Egypt and Jordan discuss the Deal of the Century", "The two foreign ministers met in Cairo.",
+         "Deal of the Century"),
+        ("fr", "Washington relance les pourparlers de Vienne avec Téhéran",
+         "Les négociateurs américains et iraniens doivent se retrouver la semaine prochaine.", "pourparlers de Vienne"),
+        ("ar", "مصر والأردن تبحثان صفقة القرن", "التقى وزيرا خارجية البلدين في القاهرة.", "صفقة القرن"),
+    ],
+)
+def test_named_peace_plans_and_talks_are_diplomacy_terms(
+    classifier: Classifier, language: str, title: str, text: str, named: str
+) -> None:
+    """Plans, accords and talks known by a name (the Deal of the Century, the Vienna talks) are terms."""
+    result = classifier.classify(title, text, language)
+    assert result.labels == ["diplomacy"]
+    assert named in terms_of(result, "diplomacy")
+
+
 @pytest.mark.parametrize(
     ("language", "title", "event"),
     [
