@@ -1117,23 +1117,32 @@ def test_the_papers_own_special_envoy_is_no_diplomat(classifier: Classifier) -> 
     assert "envoyé spécial" not in terms_of(result, "diplomacy") and result.labels == []
 
 
-def test_vehicle_ramming_is_counter_terrorism_in_arabic(classifier: Classifier) -> None:
-    """عملية دهس (a ramming attack) is a term, as "ramming attack" and "voiture-bélier" are."""
-    result = classifier.classify("عملية دهس في وسط المدينة توقع ثلاثة جرحى", "اعتقلت الشرطة السائق.", "ar")
+@pytest.mark.parametrize(
+    ("title", "text", "term"),
+    [
+        ("عملية دهس في وسط المدينة توقع ثلاثة جرحى", "اعتقلت الشرطة السائق.", "عملية دهس"),
+        (
+            "ثلاثة قتلى في عملية طعن بمهرجان في زولينغن الألمانية",
+            "قالت الشرطة إن مهاجما طعن عددا من المارة، وإن النيابة المختصة بقضايا الإرهاب تولت التحقيق.",
+            "عملية طعن",
+        ),
+    ],
+)
+def test_arabic_ramming_and_stabbing_attacks_are_counter_terrorism(
+    classifier: Classifier, title: str, text: str, term: str
+) -> None:
+    """عملية دهس and عملية طعن (ramming and stabbing attacks) are terms, as "ramming attack",
+    "voiture-bélier", "stabbing attack" and "attentat au couteau" are."""
+    result = classifier.classify(title, text, "ar")
     assert result.labels == ["counter-terrorism"]
-    assert "عملية دهس" in terms_of(result, "counter-terrorism")
+    assert term in terms_of(result, "counter-terrorism")
 
 
-def test_arabic_stabbing_attack_is_counter_terrorism_and_a_court_appeal_is_not(classifier: Classifier) -> None:
-    """عملية طعن (a stabbing attack) is a term as عملية دهس is; الطعن alone, also a court appeal, is none."""
-    attack = classifier.classify(
-        "ثلاثة قتلى في عملية طعن بمهرجان في زولينغن الألمانية",
-        "قالت الشرطة إن مهاجما طعن عددا من المارة، وإن النيابة المختصة بقضايا الإرهاب تولت التحقيق.",
-        "ar",
+def test_a_court_appeal_is_no_stabbing(classifier: Classifier) -> None:
+    """الطعن is also a court appeal: alone, without عملية or هجوم, it is no evidence."""
+    appeal = classifier.classify(
+        "محكمة النقض تقبل الطعن في حكم البراءة", "قبلت المحكمة الطعن المقدم من النيابة.", "ar"
     )
-    assert attack.labels == ["counter-terrorism"]
-    assert "عملية طعن" in terms_of(attack, "counter-terrorism")
-    appeal = classifier.classify("محكمة النقض تقبل الطعن في حكم البراءة", "قبلت المحكمة الطعن المقدم من النيابة.", "ar")
     assert appeal.labels == [] and not terms_of(appeal, "counter-terrorism")
 
 
