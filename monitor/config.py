@@ -323,10 +323,43 @@ class AlertRule(_Strict):
     digest_minutes: float = Field(60, gt=0)
     escalate_at_outlets: int | None = Field(None, ge=2)
 
+    @field_validator("languages")
+    @classmethod
+    def _iso_languages(cls, languages: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_alert_language(code) for code in languages)
+
+    @field_validator("countries")
+    @classmethod
+    def _upper_countries(cls, countries: tuple[str, ...]) -> tuple[str, ...]:
+        """``jo`` is ``JO``; whether a code is known is checked against the gazetteer in
+        :func:`alert_rule_problems`, which needs the gazetteer loaded."""
+        return tuple(c.strip().upper() if re.fullmatch(r"\s*[A-Za-z]{2}\s*", c) else c for c in countries)
+
     @property
     def digest_seconds(self) -> int:
         """The digest window in whole seconds (at least 1)."""
         return max(1, round(self.digest_minutes * 60))
+
+
+def _alert_language(code: str) -> str:
+    """An ISO 639-1 code in lower case (``EN`` is ``en``), as items carry it.
+
+    Raises:
+        ValueError: not a code; for a language's name ("English", "arabe") the message gives
+            its code, since a rule listing the name would never fire.
+    """
+    import pycountry
+
+    value = code.strip()
+    if re.fullmatch(r"[A-Za-z]{2}", value) and pycountry.languages.get(alpha_2=value.lower()) is not None:
+        return value.lower()
+    try:
+        named = pycountry.languages.lookup(value)
+    except LookupError:
+        named = None
+    if named is not None and getattr(named, "alpha_2", None):
+        raise ValueError(f"language {code!r}: write its ISO 639-1 code {named.alpha_2!r}, as items carry it")
+    raise ValueError(f"language {code!r} is not an ISO 639-1 code (ar, en, fr, ...)")
 
 
 def _apprise_url(url: str) -> str:
@@ -513,6 +546,47 @@ def load_topics(path: Path) -> TopicsFile:
     return topics
 
 
+def alert_rule_problems(
+    alerts: AlertsFile, topics: TopicsFile, feeds: FeedsFile
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """What in the alert rules names something the other files or the gazetteer lack: a topic,
+    a country code, a feed id or a feed tag. Such a rule would load and never fire.
+
+    Returns:
+        (location in alerts.yaml such as ``("rules", 2, "countries", 0)``, message) pairs; empty
+        when every name is known. A country's name ("Jordan") gets its code in the message.
+    """
+    from monitor.classify import load_countries  # classify imports this module
+
+    gazetteer = load_countries()
+    by_name = {name.casefold(): code for names in gazetteer.values() for name, code in names.items()}
+    codes = set(by_name.values())
+    feed_ids = [f.id for f in feeds.feeds]
+    listed = ", ".join(feed_ids[:10]) + (" ..." if len(feed_ids) > 10 else "") or "none"
+    feed_tags = {tag for f in feeds.feeds for tag in f.tags}
+
+    def unknown(value: str, field: str) -> str | None:
+        if field in ("topics", "exclude_topics"):
+            return None if value in topics.topics else f"unknown topic {value!r} (known: {', '.join(topics.topics)})"
+        if field == "countries":
+            if value in codes:
+                return None
+            code = by_name.get(value.strip().casefold())
+            hint = f"write its code {code}" if code else "not a gazetteer code (ISO 3166-1 alpha-2, or EU)"
+            return f"country {value!r}: {hint}"
+        if field == "feeds":
+            return None if value in feed_ids else f"no feed {value!r} in feeds.yaml (feed ids: {listed})"
+        return None if value in feed_tags else f"no feed in feeds.yaml has the tag {value!r}"
+
+    return [
+        (("rules", i, field, j), msg)
+        for i, rule in enumerate(alerts.rules)
+        for field in ("topics", "exclude_topics", "countries", "feeds", "tags")
+        for j, value in enumerate(getattr(rule, field))
+        if (msg := unknown(value, field))
+    ]
+
+
 #: The config files a process reads, in the config folder.
 CONFIG_FILES = ("feeds.yaml", "topics.yaml", "alerts.yaml")
 
@@ -564,13 +638,13 @@ class Config:
                 "no_alert_rules", path=str(alerts_path), exists=alerts_path.exists(),
                 hint="items are classified and stored, but no alert will fire",
             )
-        for i, rule in enumerate(alerts.rules):
-            for topic in (*rule.topics, *rule.exclude_topics):
-                if topic not in topics.topics:
-                    raise ConfigError(
-                        f"{alerts_path}: rules[{i}] ({rule.name}): unknown topic {topic!r}; "
-                        f"known: {', '.join(topics.topics)}"
-                    )
+        problems = alert_rule_problems(alerts, topics, feeds)
+        if problems:
+            node = yaml.compose(alerts_path.read_text(encoding="utf-8"))
+            raise ConfigError("; ".join(
+                f"{alerts_path}:{_walk(node, loc)[1] or '?'}: rules[{loc[1]}] ({alerts.rules[int(loc[1])].name}): {msg}"
+                for loc, msg in problems
+            ))
         from monitor.alert_render import load_templates
 
         load_templates(alerts, directory, alerts_path)  # a bad template file is a config error now

@@ -13,6 +13,7 @@ from monitor.model import Alert, Evidence
 from tests.alert_support import TITLE, config_dir
 
 HEADER = 'channels:\n  log: "log://"\nrules:\n'
+FEEDS = "feeds:\n  - id: wire-world\n    url: https://news.example.org/world.rss\n    tags: [wire]\n"
 
 
 def load_error(tmp_path: Path, yaml: str, extra: dict[str, str] | None = None) -> str:
@@ -37,6 +38,39 @@ def test_unknown_topic_names_the_rule(tmp_path: Path) -> None:
     """exclude_topics naming a topic topics.yaml lacks is refused naming the rule and the topic."""
     message = load_error(tmp_path, HEADER + "  - name: desk\n    exclude_topics: [sports]\n")
     assert "rules[0] (desk): unknown topic 'sports'" in message
+
+
+def test_filters_that_could_never_match_are_refused_with_the_fix(tmp_path: Path) -> None:
+    """A country given by name, an unknown code, a feed id or tag that feeds.yaml lacks: each would
+    load and never fire, so each is refused on its line, a name with the code to write."""
+    yaml = HEADER + (
+        "  - name: jordan-watch\n"
+        "    countries: [Jordan, XX]\n"
+        "    feeds: [nosuchfeed]\n"
+        "    tags: [nosuchtag]\n"
+    )
+    message = load_error(tmp_path, yaml, {"feeds.yaml": FEEDS})
+    assert message.split("; ") == [
+        f"{tmp_path}/config/alerts.yaml:5: rules[0] (jordan-watch): country 'Jordan': write its code JO",
+        f"{tmp_path}/config/alerts.yaml:5: rules[0] (jordan-watch): country 'XX': not a gazetteer code "
+        "(ISO 3166-1 alpha-2, or EU)",
+        f"{tmp_path}/config/alerts.yaml:6: rules[0] (jordan-watch): no feed 'nosuchfeed' in feeds.yaml "
+        "(feed ids: wire-world)",
+        f"{tmp_path}/config/alerts.yaml:7: rules[0] (jordan-watch): no feed in feeds.yaml has the tag 'nosuchtag'",
+    ]
+
+
+def test_a_language_name_is_refused_with_its_code(tmp_path: Path) -> None:
+    """languages: [English] would never fire (items carry "en"): the error gives the code."""
+    message = load_error(tmp_path, HEADER + "  - name: desk\n    languages: [English]\n")
+    assert "rules[0].languages: language 'English': write its ISO 639-1 code 'en', as items carry it" in message
+
+
+def test_codes_in_another_case_are_taken_as_items_carry_them(tmp_path: Path) -> None:
+    """jo and EN mean JO and en: the rule keeps the case items carry, and loads."""
+    folder = config_dir(tmp_path, HEADER + "  - name: desk\n    countries: [jo, EU]\n    languages: [EN, ar]\n")
+    [rule] = Config.load(folder).alerts.rules
+    assert (rule.countries, rule.languages) == (("JO", "EU"), ("en", "ar"))
 
 
 def test_bad_mode_and_escalation_name_the_field(tmp_path: Path) -> None:
