@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TextIO
 
 import typer
 
 from monitor.classify import Classifier, load_countries
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, not_utf8
 
 topics_app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Topic rules: evaluation.", rich_markup_mode=None
@@ -63,11 +64,26 @@ def parse_item(line: str) -> dict[str, Any]:
     return {"id": row["id"], "title": title, "text": text, "language": language or None}
 
 
-def classify_stream(classifier: Classifier, lines: TextIO, out: TextIO, err: TextIO) -> int:
-    """Classify JSON Lines from ``lines`` into ``out``; return the count of bad lines (told on ``err``)."""
+def classify_stream(
+    classifier: Classifier, lines: Iterable[str | bytes], out: TextIO, err: TextIO
+) -> int:
+    """Classify JSON Lines from ``lines`` into ``out``; return the count of bad lines (told on ``err``).
+
+    ``lines`` may be bytes (stdin's buffer): each line is decoded as UTF-8 (a BOM on the first is
+    dropped), and a line that is not UTF-8 is a bad line, not text read with replacement marks.
+    """
     detector = None
     bad = 0
-    for number, line in enumerate(lines, 1):
+    for number, raw in enumerate(lines, 1):
+        if isinstance(raw, bytes):
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                bad += 1
+                err.write(f"error: line {number}: {not_utf8(exc, raw)}\n")
+                continue
+        else:
+            line = raw
         if not line.strip():
             continue
         try:
@@ -97,7 +113,7 @@ def classify(
 ) -> None:
     """Classify JSON Lines items from stdin (id, title, text, language?) and print one JSON line each."""
     classifier = _classifier(config_dir)
-    bad = classify_stream(classifier, sys.stdin, sys.stdout, sys.stderr)
+    bad = classify_stream(classifier, sys.stdin.buffer, sys.stdout, sys.stderr)
     raise typer.Exit(EXIT_FAILED_INPUTS if bad else 0)
 
 

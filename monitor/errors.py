@@ -86,3 +86,16 @@ class DeliveryError(MonitorError):
     Transient from the caller's view: delivery jobs are retried with back-off; the message
     names the channel and the reason.
     """
+
+
+def not_utf8(exc: UnicodeDecodeError, data: bytes) -> str:
+    """The message for bytes that are not UTF-8: where, which byte, and how to convert them.
+
+    Legacy Arabic files are windows-1256 (a plain-text export, a CSV from a desktop tool), so
+    the hint names that conversion; HTML declares its charset and is decoded by it instead.
+    """
+    bad = data[exc.start : exc.start + 1]
+    return (
+        f"not valid UTF-8 (byte {exc.start}: {bad!r}); convert it first, e.g. "
+        "iconv -f windows-1256 -t utf-8 for legacy Arabic"
+    )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from monitor.errors import DocumentError, DocumentTooLarge
+from monitor.errors import DocumentError, DocumentTooLarge, not_utf8
 from monitor.model import Article, Document, EntryInfo
 from monitor.textnorm import script_shares
 
@@ -88,8 +88,7 @@ def decode_plain(doc: Document) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        bad = data[exc.start : exc.start + 1]
-        raise DocumentError(doc.source, f"not valid UTF-8 (byte {exc.start}: {bad!r})") from exc
+        raise DocumentError(doc.source, not_utf8(exc, data)) from exc
 
 
 def _words(line: str) -> int:

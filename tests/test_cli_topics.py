@@ -62,6 +62,24 @@ def test_classify_writes_one_json_line_per_item_with_detected_language() -> None
     assert bomb in second["evidence"]["counter-terrorism"]
 
 
+def test_classify_refuses_a_windows_1256_line_and_reads_a_bom() -> None:
+    """An Arabic line saved as windows-1256 is a bad line with the conversion to run (it used to be
+    read with replacement marks and classified as Korean, silently); a UTF-8 BOM is no error."""
+    legacy = json.dumps(ARABIC, ensure_ascii=False).encode("cp1256")
+    stdin = b"\xef\xbb\xbf" + json.dumps(ENGLISH).encode() + b"\n" + legacy + b"\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "monitor", "classify"], cwd=ROOT, input=stdin, capture_output=True, timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert [doc["id"] for doc in json_lines(result.stdout.decode())] == [7]
+    offset = legacy.index(b"\xe6")  # the first non-ASCII byte: و of the title in windows-1256
+    assert result.stderr.decode().splitlines() == [
+        f"error: line 2: not valid UTF-8 (byte {offset}: b'\\xe6'); convert it first, e.g. "
+        "iconv -f windows-1256 -t utf-8 for legacy Arabic"
+    ]
+
+
 def test_classify_reports_bad_lines_by_number_and_processes_the_rest() -> None:
     """Line 2 (not JSON) and line 3 (no id) get one-line errors; lines 1 and 4 are classified; exit code 1."""
     lines = [json.dumps(ENGLISH), "{not json", json.dumps({"title": "x", "text": "y"}), json.dumps(ARABIC)]
