@@ -62,6 +62,17 @@ def test_arabic_abstract_terrorism_in_political_speech_is_no_label(classifier: C
     assert clash.labels == ["counter-terrorism"] and "إرهابي" in terms_of(clash, "counter-terrorism")
 
 
+def test_arabic_football_terror_is_excluded(classifier: Classifier) -> None:
+    """"إرهاب هجومي" and "الإرهاب الكروي" (attacking football that terrorises defences) are
+    exclusions: no counter-terrorism evidence at all (found in an analyst's trial)."""
+    result = classifier.classify(
+        "إرهاب هجومي: ريال مدريد يكتسح برشلونة بخماسية",
+        "قدم ريال مدريد عرضا مرعبا في الدوري الإسباني ووصفت الصحف أداءه بالإرهاب الكروي.",
+        "ar",
+    )
+    assert result.labels == [] and result.topics["counter-terrorism"] <= 0
+
+
 def test_arabic_hamza_ta_marbuta_and_diacritics_are_folded() -> None:
     """A term written with hamza and ta marbuta matches text written without them and with harakat."""
     clf = small({"وزارة الخارجية": 3}, lang="ar")
