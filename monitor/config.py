@@ -122,8 +122,14 @@ class LanguageRules(_Strict):
     @field_validator("terms", "context", "against", mode="before")
     @classmethod
     def _no_bool_weights(cls, terms: Any) -> Any:
+        if terms is None:
+            raise ValueError("the list is empty: write 'term: weight' lines under it, or remove the key")
+        if isinstance(terms, list):
+            raise ValueError("write 'term: weight' lines (piracy: 3), not a list of '- term' lines")
         if isinstance(terms, dict):
             for term, weight in terms.items():
+                if not isinstance(term, str):  # 1982: 2, yes: 1 (YAML reads them as a number, a boolean)
+                    raise ValueError(f"term {term!r} is not text in YAML: quote it ('{term}': {weight})")
                 if isinstance(weight, bool):  # YAML yes/no/on/off would otherwise become 1.0/0.0
                     raise ValueError(
                         f"term {term!r}: weight {weight!r} is not a number "
@@ -136,10 +142,17 @@ class LanguageRules(_Strict):
     @field_validator("terms", "context", "against")
     @classmethod
     def _check_terms(cls, terms: dict[str, float]) -> dict[str, float]:
+        seen: dict[str, str] = {}
         for term, weight in terms.items():
             _check_term(term)
             if not math.isfinite(weight) or weight <= 0:
                 raise ValueError(f"term {term!r}: weight must be a number > 0, not {weight}")
+            first = seen.setdefault(_rule_key(term), term)
+            if first != term:
+                raise ValueError(
+                    f"term {term!r} is {first!r} again once case, accents and Arabic letter forms are folded; "
+                    "keep one of them"
+                )
         return terms
 
     @field_validator("exclude", "negated_by", "negated_after", "relations", "roles", "meetings")
@@ -157,6 +170,15 @@ class LanguageRules(_Strict):
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", str(code)):
                 raise ValueError(f"party {name!r}: code {code!r} must be letters, digits or '-'")
         return parties
+
+
+def _rule_key(term: str) -> str:
+    """A term as the classifier matches it (normalized, Latin accents folded): two terms with one
+    key are the same rule written twice, and only one weight could count."""
+    from monitor.textnorm import normalize
+    from monitor.wordforms import fold_latin
+
+    return " ".join(fold_latin(word) for word in normalize(term).split())
 
 
 def _check_language(code: str) -> None:

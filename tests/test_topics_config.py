@@ -176,6 +176,33 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks:\n",
             r"topics\.yaml:6: .*'talks': the weight is missing",
         ),
+        # one term written twice in another case or with other accents or Arabic letter forms
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          piracy: 3\n          Piracy: 2\n",
+            r"topics\.yaml:7: .*term 'Piracy' is 'piracy' again once case, accents and Arabic letter forms are folded",
+        ),
+        (
+            "topics:\n  t:\n    languages:\n      fr:\n        terms:\n          piraterie: 3\n"
+            "          pîraterie: 3\n",
+            r"topics\.yaml:7: .*term 'pîraterie' is 'piraterie' again",
+        ),
+        (
+            "topics:\n  t:\n    languages:\n      ar:\n        terms:\n          قرصنة: 3\n          قرصنه: 3\n",
+            r"topics\.yaml:7: .*term 'قرصنه' is 'قرصنة' again",
+        ),
+        # a term YAML reads as a number, an empty list, a list where term: weight lines belong
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n          1982: 2\n",
+            r"topics\.yaml:5: .*terms: term 1982 is not text in YAML: quote it \('1982': 2\)",
+        ),
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n        context:\n          navy: 1\n",
+            r"topics\.yaml:5: .*en\.terms: the list is empty: write 'term: weight' lines under it, or remove the key",
+        ),
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          - piracy\n          - hijack*\n",
+            r"topics\.yaml:5: .*en\.terms: write 'term: weight' lines \(piracy: 3\), not a list of '- term' lines",
+        ),
         # indentation slips, reported by the parser on the line after: the message says to look there too
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n           summit: 3\n",
