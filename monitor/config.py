@@ -348,7 +348,7 @@ class AlertRule(_Strict):
     @field_validator("languages")
     @classmethod
     def _iso_languages(cls, languages: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_alert_language(code) for code in languages)
+        return tuple(iso_language(code) for code in languages)
 
     @field_validator("countries")
     @classmethod
@@ -363,7 +363,7 @@ class AlertRule(_Strict):
         return max(1, round(self.digest_minutes * 60))
 
 
-def _alert_language(code: str) -> str:
+def iso_language(code: str) -> str:
     """An ISO 639-1 code in lower case (``EN`` is ``en``), as items carry it.
 
     Raises:

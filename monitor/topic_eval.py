@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from monitor.config import iso_language
 from monitor.errors import ConfigError
 from monitor.model import Classification
 
@@ -163,6 +164,8 @@ def load_items(
             if item.id in seen:
                 raise ConfigError(f"id {item.id!r} is already used on line {seen[item.id]}")
             seen[item.id] = n
+        except _NoCorpus as exc:
+            raise ConfigError(f"{path}:{n}: {exc}") from None  # every such line would say the same
         except KeyError as exc:
             errors.append(f"{path}:{n}: not a labelled item: the field {exc} is missing")
             continue
@@ -175,6 +178,10 @@ def load_items(
         more = len(errors) - MAX_LINE_ERRORS
         raise ConfigError("\n".join(errors[:MAX_LINE_ERRORS] + ([f"... and {more} more"] if more > 0 else [])))
     return items
+
+
+class _NoCorpus(ConfigError):
+    """A line references the shared corpus and no corpus folder was given: the file's problem."""
 
 
 MAX_LINE_ERRORS = 20
@@ -196,16 +203,18 @@ def _parse_item(line: str, resolver: _CorpusResolver | None, known: frozenset[st
         raise ConfigError(f"a JSON object is needed, not {type(row).__name__}")
     if "source" in row:
         if resolver is None:
-            raise ConfigError(
+            raise _NoCorpus(
                 "references an item of the shared corpus, but no corpus folder is here "
                 "(monitor topics eval --corpus FOLDER; ../shared/corpus by default)"
             )
         title, text = resolver.text(row)
     else:
         title, text = row.get("title", ""), row["text"]
+    if not isinstance(row["language"], str):
+        raise ConfigError(f"language must be an ISO 639-1 code such as ar, en, fr, not {row['language']!r}")
     item = LabelledItem(
         str(row["id"]),
-        row["language"],
+        iso_language(row["language"]),
         _labels(row["labels"], known),
         title,
         text,

@@ -175,6 +175,7 @@ def test_topics_eval_shows_a_dash_for_a_slice_with_nothing_to_measure(tmp_path: 
         ('{"id": "b", "language": "en", "labels": "diplomacy", "text": "x"}', "labels must be a list of topic names"),
         ('{"id": "a", "language": "en", "labels": [], "text": "x"}', "id 'a' is already used on line 1"),
         ('{"id": "b", "language": "en", "labels": [], "text": "x", "split": "test"}', "split 'test' is not one of"),
+        ('{"id": "b", "language": "english", "labels": [], "text": "x"}', "language 'english': write its ISO"),
     ],
 )
 def test_topics_eval_refuses_labels_that_would_skew_the_scores(tmp_path: Path, second: str, error: str) -> None:
@@ -211,3 +212,13 @@ def test_topics_eval_lists_every_bad_line_in_one_run(tmp_path: Path) -> None:
     assert listed[MAX_LINE_ERRORS - 1] == f"{path}:{2 * MAX_LINE_ERRORS}: not a labelled item: labels must be a list " \
         "of topic names, not 'diplomacy'"
     assert listed[MAX_LINE_ERRORS:] == ["... and 4 more"]
+
+
+def test_topics_eval_without_the_corpus_says_so_once(tmp_path: Path) -> None:
+    """400 corpus references and no corpus folder: one error, not one per line."""
+    result = run("topics", "eval", "tests/data/corpus_labels.jsonl", "--corpus", str(tmp_path / "none"))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: tests/data/corpus_labels.jsonl:1: references an item of the shared corpus, but no corpus folder "
+        "is here (monitor topics eval --corpus FOLDER; ../shared/corpus by default)"
+    ]
