@@ -144,8 +144,9 @@ def load_items(
         ConfigError: unreadable file, lines that are not labelled items (each bad line named by
             file and line, up to :data:`MAX_LINE_ERRORS` of them, so that one run shows them all:
             ``labels`` not a list of topic names, an unknown label, a ``split`` other than
-            ``dev``/``heldout``, an id already used on an earlier line), or a corpus reference
-            that cannot be resolved.
+            ``dev``/``heldout``, an id already used on an earlier line, a language that is no
+            ISO 639-1 code), or a corpus reference that cannot be resolved (with no corpus
+            folder at all, one error at the first such line).
     """
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
