@@ -7,6 +7,7 @@ Sources:
 * ``EXTRA`` below, written by the project: demonyms (masculine forms; the matcher accepts
   feminine and plural endings and Arabic clitics, so مصري covers المصرية والمصريين), common
   short names (Syria, Irak, سوريا) and capitals used as metonyms (Washington, Moscou, الرياض).
+* ``REGIONS``: provinces and cities that news names instead of the state (Sinai, Darfur, Idlib).
 * ``DROP``: names that are also common words and would be counted as countries:
   English "US" (pronoun), "Jersey" (New Jersey), "Georgia" (the US state), "Chad"/"Jordan"
   kept (more often the country in news); French "Maurice" (first name), "Réunion" (meeting),
@@ -289,6 +290,23 @@ EXTRA: dict[str, dict[str, list[str]]] = {
     "ER": {"en": ["Eritrean", "Asmara"], "fr": ["érythréen", "Asmara"], "ar": ["إريتري", "أسمرة"]},
 }
 
+#: Regions and cities that security and diplomacy news names instead of the state, so an alert
+#: rule on EG sees an attack in North Sinai. Contested ones (Crimea, Kashmir, Western Sahara) are
+#: left out: the gazetteer would be taking a side.
+REGIONS: dict[str, dict[str, list[str]]] = {
+    "EG": {"en": ["Sinai", "El-Arish", "Al-Arish"], "fr": ["Sinaï", "El-Arich"], "ar": ["سيناء", "العريش"]},
+    "MZ": {"en": ["Cabo Delgado"], "fr": ["Cabo Delgado"], "ar": ["كابو ديلغادو"]},
+    "SD": {"en": ["Darfur"], "fr": ["Darfour"], "ar": ["دارفور"]},
+    "ET": {"en": ["Tigray"], "fr": ["Tigré"], "ar": ["تيغراي"]},
+    "PK": {"en": ["Waziristan", "Balochistan"], "fr": ["Waziristan", "Baloutchistan"], "ar": ["وزيرستان", "بلوشستان"]},
+    "PH": {"en": ["Mindanao"], "fr": ["Mindanao"], "ar": ["مينداناو"]},
+    "NG": {"en": ["Borno"], "fr": ["Borno"], "ar": ["بورنو"]},
+    "ML": {"en": ["Kidal", "Timbuktu"], "fr": ["Kidal", "Tombouctou"], "ar": ["كيدال", "تمبكتو"]},
+    "SY": {"en": ["Idlib", "Aleppo"], "fr": ["Idleb", "Idlib", "Alep"], "ar": ["إدلب"]},
+    "IQ": {"en": ["Mosul", "Anbar"], "fr": ["Mossoul", "Anbar"], "ar": ["الموصل", "الأنبار"]},
+    "UA": {"en": ["Donbas", "Donbass"], "fr": ["Donbass"], "ar": ["دونباس"]},
+}
+
 DROP: dict[str, set[str]] = {
     "en": {"US", "Jersey", "Georgia", "Réunion", "Reunion", "Man"},
     "fr": {"Maurice", "Réunion", "US", "Jersey", "Man"},
@@ -316,7 +334,7 @@ def build() -> dict[str, dict[str, list[str]]]:
     data: dict[str, dict[str, list[str]]] = {}
     for country in pycountry.countries:
         data[country.alpha_2] = {lang: _names(country, t) for lang, t in translations.items()}
-    for code, by_lang in EXTRA.items():
+    for code, by_lang in (*EXTRA.items(), *REGIONS.items()):
         entry = data.setdefault(code, {"en": [], "fr": [], "ar": []})
         for lang, names in by_lang.items():
             entry[lang] = entry.get(lang, []) + names

@@ -276,6 +276,22 @@ def test_economy_text_gets_no_topic(classifier: Classifier) -> None:
     assert result.topics == {"counter-terrorism": 0.0, "diplomacy": 0.0}
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "text", "countries"),
+    [
+        ("en", "Gunmen attack checkpoint in North Sinai", "Militants opened fire near El-Arish.", {"EG": 2}),
+        ("fr", "Attaque jihadiste à Cabo Delgado", "Des hommes armés ont attaqué un village.", {"MZ": 1}),
+        ("ar", "هجوم مسلح على كمين للجيش في شمال سيناء", "قتل خمسة جنود قرب العريش.", {"EG": 2}),
+    ],
+)
+def test_regions_that_news_names_instead_of_the_state_are_its_mentions(
+    classifier: Classifier, language: str, title: str, text: str, countries: dict[str, int]
+) -> None:
+    """North Sinai, El-Arish, Cabo Delgado are Egypt and Mozambique, so an alert rule on EG or MZ
+    sees the attack (an analyst's trial found such items had no country at all)."""
+    assert classifier.classify(title, text, language).countries == countries
+
+
 def test_countries_from_names_demonyms_and_arabic_adjectives(classifier: Classifier) -> None:
     """مصر، المصرية، بالقاهرة count as EG; الاتحاد الأوروبي as EU; counts are per mention."""
     result = classifier.classify(
