@@ -345,6 +345,12 @@ class AlertRule(_Strict):
     digest_minutes: float = Field(60, gt=0)
     escalate_at_outlets: int | None = Field(None, ge=2)
 
+    @field_validator("topics", "languages", "countries", "feeds", "tags", "exclude_topics", "channels", mode="before")
+    @classmethod
+    def _one_value_is_a_list(cls, value: Any) -> Any:
+        """``countries: JO`` means ``countries: [JO]`` (a scalar where a list belongs)."""
+        return [value] if isinstance(value, str) else value
+
     @field_validator("languages")
     @classmethod
     def _iso_languages(cls, languages: tuple[str, ...]) -> tuple[str, ...]:
@@ -408,17 +414,11 @@ class AlertsFile(_Strict):
     markdown_template: str | None = None
 
     @model_validator(mode="after")
-    def _channels_exist(self) -> AlertsFile:
+    def _unique_names(self) -> AlertsFile:
         names = [rule.name for rule in self.rules]
         for name in names:
             if names.count(name) > 1:
                 raise ValueError(f"rule name {name!r} is used twice")
-        for i, rule in enumerate(self.rules):
-            for ch in rule.channels:
-                if ch not in self.channels:
-                    raise ValueError(
-                        f"rules[{i}] ({rule.name}): channel {ch!r} is not defined under 'channels'"
-                    )
         return self
 
 
@@ -571,8 +571,8 @@ def load_topics(path: Path) -> TopicsFile:
 def alert_rule_problems(
     alerts: AlertsFile, topics: TopicsFile, feeds: FeedsFile
 ) -> list[tuple[tuple[str | int, ...], str]]:
-    """What in the alert rules names something the other files or the gazetteer lack: a topic,
-    a country code, a feed id or a feed tag. Such a rule would load and never fire.
+    """What in the alert rules names something the other files or the gazetteer lack: a channel,
+    a topic, a country code, a feed id or a feed tag. Such a rule would load and never fire.
 
     Returns:
         (location in alerts.yaml such as ``("rules", 2, "countries", 0)``, message) pairs; empty
@@ -588,6 +588,8 @@ def alert_rule_problems(
     feed_tags = {tag for f in feeds.feeds for tag in f.tags}
 
     def unknown(value: str, field: str) -> str | None:
+        if field == "channels":
+            return None if value in alerts.channels else f"channel {value!r} is not defined under 'channels'"
         if field in ("topics", "exclude_topics"):
             return None if value in topics.topics else f"unknown topic {value!r} (known: {', '.join(topics.topics)})"
         if field == "countries":
@@ -603,7 +605,7 @@ def alert_rule_problems(
     return [
         (("rules", i, field, j), msg)
         for i, rule in enumerate(alerts.rules)
-        for field in ("topics", "exclude_topics", "countries", "feeds", "tags")
+        for field in ("channels", "topics", "exclude_topics", "countries", "feeds", "tags")
         for j, value in enumerate(getattr(rule, field))
         if (msg := unknown(value, field))
     ]

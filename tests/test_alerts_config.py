@@ -28,10 +28,18 @@ def test_unknown_key_names_file_line_rule_and_field(tmp_path: Path) -> None:
     assert load_error(tmp_path, yaml).endswith("alerts.yaml:7: rules[1].chanels: unknown key (in 'b')")
 
 
-def test_unknown_channel_names_the_rule(tmp_path: Path) -> None:
-    """A rule sending to an undefined channel is refused naming the rule and the channel."""
+def test_unknown_channel_names_the_rule_and_its_line(tmp_path: Path) -> None:
+    """A rule sending to an undefined channel is refused naming the rule, the channel and the
+    rule's own line (it used to point at the file's top-level 'channels:')."""
     message = load_error(tmp_path, HEADER + "  - name: desk\n    channels: [slack]\n")
-    assert "rules[0] (desk): channel 'slack' is not defined under 'channels'" in message
+    assert message.endswith("alerts.yaml:5: rules[0] (desk): channel 'slack' is not defined under 'channels'")
+
+
+def test_one_value_without_brackets_is_a_list_of_one(tmp_path: Path) -> None:
+    """countries: JO means countries: [JO], as an analyst writes it for one value."""
+    folder = config_dir(tmp_path, HEADER + "  - name: desk\n    countries: JO\n    channels: log\n")
+    [rule] = Config.load(folder).alerts.rules
+    assert (rule.countries, rule.channels) == (("JO",), ("log",))
 
 
 def test_unknown_topic_names_the_rule(tmp_path: Path) -> None:
