@@ -62,6 +62,15 @@ def test_arabic_abstract_terrorism_in_political_speech_is_no_label(classifier: C
     assert clash.labels == ["counter-terrorism"] and "إرهابي" in terms_of(clash, "counter-terrorism")
 
 
+def test_a_vendor_is_no_pledge_of_allegiance(classifier: Classifier) -> None:
+    """بائع (a seller) normalizes to بايع, the verb of pledging allegiance to a group: the verb
+    counts only as "بايع تنظيم" / "بايعوا", never alone (a court story about a greengrocer)."""
+    vendor = classifier.classify("محاكمة بائع خضراوات متهم بالتعدي على فتاة", "تنظر المحكمة القضية اليوم.", "ar")
+    assert vendor.labels == [] and not terms_of(vendor, "counter-terrorism")
+    pledge = classifier.classify("مسلحون بايعوا تنظيم داعش يهاجمون قرية", "قتل عشرة مدنيين في الهجوم.", "ar")
+    assert "counter-terrorism" in pledge.labels and "بايعوا" in terms_of(pledge, "counter-terrorism")
+
+
 def test_arabic_football_terror_is_excluded(classifier: Classifier) -> None:
     """"إرهاب هجومي" and "الإرهاب الكروي" (attacking football that terrorises defences) are
     exclusions: no counter-terrorism evidence at all (found in an analyst's trial)."""
