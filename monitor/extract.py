@@ -46,9 +46,13 @@ def read_document(path: Path, max_bytes: int) -> Document:
 
     Raises:
         DocumentTooLarge: the file is larger than ``max_bytes``.
-        DocumentError: unreadable, empty, or binary (NUL bytes).
+        DocumentError: unreadable, empty, binary (NUL bytes), or a JSON Lines file of items
+            (``.jsonl``, ``.ndjson``: an analyst's export for ``monitor classify``, which
+            would otherwise be read as one plain-text article).
     """
     source = str(path)
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        raise DocumentError(source, "JSON Lines items, not an article: classify them with monitor classify < FILE")
     try:
         size = path.stat().st_size
         if size > max_bytes:
