@@ -266,6 +266,7 @@ class Classifier:
         # language -> first word -> rules; "" holds every language (used when the language is unknown)
         self._exact: dict[str, dict[str, list[_Rule]]] = defaultdict(lambda: defaultdict(list))
         self._prefix: dict[str, dict[str, list[_Rule]]] = defaultdict(lambda: defaultdict(list))
+        self._longest_prefix = 0  # letters of the longest prefix term's stem (``terroris*``: 8)
         for name, topic in topics.topics.items():
             for lang, rules in topic.languages.items():
                 self._languages.add(lang)
@@ -332,6 +333,8 @@ class Classifier:
         for lang in (rule.language, ""):
             table = self._prefix[lang] if single_prefix else self._exact[lang]
             table[rule.words[0]].append(rule)
+        if single_prefix:
+            self._longest_prefix = max(self._longest_prefix, len(rule.words[0]))
 
     def _forms(self, token: str) -> tuple[str, ...]:
         forms = self._forms_memo.get(token)
@@ -347,8 +350,9 @@ class Classifier:
         found: list[_Rule] = []
         for form in self._forms(token):
             found.extend(exact.get(form, ()))
-            if prefix:
-                for k in range(MIN_PREFIX, len(form) + 1):
+            if prefix:  # no prefix key is longer than the longest prefix term: a 600,000-letter run
+                # (a page with no spaces) costs as much as a word, not the square of its length
+                for k in range(MIN_PREFIX, min(len(form), self._longest_prefix) + 1):
                     found.extend(prefix.get(form[:k], ()))
         if not found:
             return _NO_ENTRY

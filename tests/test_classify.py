@@ -62,6 +62,18 @@ def test_arabic_abstract_terrorism_in_political_speech_is_no_label(classifier: C
     assert clash.labels == ["counter-terrorism"] and "إرهابي" in terms_of(clash, "counter-terrorism")
 
 
+@pytest.mark.timeout(60)
+def test_a_run_of_millions_of_letters_without_a_space_does_not_stall(classifier: Classifier) -> None:
+    """A page body that is one 5,000,000-letter "word" (a broken export, a data blob) took over ten
+    minutes: every prefix of the token was looked up. Only prefixes as long as the longest prefix
+    term are now; a real term at the start of such a run still counts. (A hang guard, not a speed
+    target: before the fix this test timed out.)"""
+    blob = classifier.classify("", "a" * 5_000_000, "en")
+    assert blob.labels == [] and blob.topics["counter-terrorism"] == 0
+    glued = classifier.classify("", "terrorism" + "x" * 1_000_000, "en")
+    assert terms_of(glued, "counter-terrorism") == {"terroris*"}
+
+
 def test_a_vendor_is_no_pledge_of_allegiance(classifier: Classifier) -> None:
     """بائع (a seller) normalizes to بايع, the verb of pledging allegiance to a group: the verb
     counts only as "بايع تنظيم" / "بايعوا", never alone (a court story about a greengrocer)."""
