@@ -12,6 +12,7 @@ processed and the exit code is 1.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Annotated, Any, Literal, TextIO
 import typer
 
 from monitor.classify import Classifier, load_countries
+from monitor.config import iso_language
 from monitor.errors import ConfigError, not_utf8
 
 topics_app = typer.Typer(
@@ -44,7 +46,8 @@ def parse_item(line: str) -> dict[str, Any]:
 
     Raises:
         InputLineError: not JSON, not an object, ``id`` missing, ``title``/``text`` not strings
-            (at least one of them non-empty), ``language`` not a string.
+            (at least one of them non-empty), ``language`` not an ISO 639-1 code (``EN`` and
+            ``en-US`` are taken as ``en``).
     """
     try:
         row = json.loads(line)
@@ -61,6 +64,11 @@ def parse_item(line: str) -> dict[str, Any]:
         raise InputLineError("both 'title' and 'text' are empty")
     if language is not None and not isinstance(language, str):
         raise InputLineError("'language' must be a string")
+    if language:
+        try:  # "EN" and "en-US" are en; "english" would apply every language's rules, silently
+            language = iso_language(re.split(r"[-_]", language.strip(), maxsplit=1)[0])
+        except ValueError as exc:
+            raise InputLineError(str(exc)) from None
     return {"id": row["id"], "title": title, "text": text, "language": language or None}
 
 
@@ -138,15 +146,23 @@ def eval_command(
     from monitor.topic_eval import evaluate, load_items
 
     classifier = _classifier(config_dir)
-    try:
-        items = [
-            item
-            for path in files
-            for item in load_items(path, corpus if corpus.exists() else None, split, classifier.topic_names)
-        ]
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_CONFIG) from exc
+    errors: list[str] = []
+    items = []
+    first_file: dict[str, Path] = {}
+    for path in files:
+        try:
+            loaded = load_items(path, corpus if corpus.exists() else None, split, classifier.topic_names)
+        except ConfigError as exc:
+            errors.append(str(exc))  # every file's bad lines in one run, not the first file's only
+            continue
+        for item in loaded:
+            other = first_file.setdefault(item.id, path)
+            if other != path:
+                errors.append(f"{path}: id {item.id!r} is also in {other} (an item counted twice skews the scores)")
+        items += loaded
+    if errors:
+        typer.echo("error: " + "\n".join(errors), err=True)
+        raise typer.Exit(EXIT_CONFIG)
     report = evaluate(items, classifier.classify, classifier.topic_names)
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")

@@ -96,6 +96,6 @@ def not_utf8(exc: UnicodeDecodeError, data: bytes) -> str:
     """
     bad = data[exc.start : exc.start + 1]
     return (
-        f"not valid UTF-8 (byte {exc.start}: {bad!r}); convert it first, e.g. "
-        "iconv -f windows-1256 -t utf-8 for legacy Arabic"
+        f"not valid UTF-8 (byte {exc.start}: {bad!r}); if the whole file is legacy Arabic, convert it first "
+        "(iconv -f windows-1256 -t utf-8), but not a file whose other lines are UTF-8: that would garble them"
     )

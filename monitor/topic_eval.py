@@ -149,7 +149,9 @@ def load_items(
             folder at all, one error at the first such line).
     """
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # utf-8-sig: a BOM is no error; split on newlines only (splitlines would also cut a text at
+        # U+2028 or U+0085 inside a JSON string, which JSON allows raw)
+        lines = path.read_text(encoding="utf-8-sig").split("\n")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
     resolver = _CorpusResolver(corpus) if corpus else None
@@ -211,6 +213,8 @@ def _parse_item(line: str, resolver: _CorpusResolver | None, known: frozenset[st
         title, text = resolver.text(row)
     else:
         title, text = row.get("title", ""), row["text"]
+    if not isinstance(title, str) or not isinstance(text, str):
+        raise ConfigError("'title' and 'text' must be strings")
     if not isinstance(row["language"], str):
         raise ConfigError(f"language must be an ISO 639-1 code such as ar, en, fr, not {row['language']!r}")
     item = LabelledItem(

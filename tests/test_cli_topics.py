@@ -75,8 +75,8 @@ def test_classify_refuses_a_windows_1256_line_and_reads_a_bom() -> None:
     assert [doc["id"] for doc in json_lines(result.stdout.decode())] == [7]
     offset = legacy.index(b"\xe6")  # the first non-ASCII byte: و of the title in windows-1256
     assert result.stderr.decode().splitlines() == [
-        f"error: line 2: not valid UTF-8 (byte {offset}: b'\\xe6'); convert it first, e.g. "
-        "iconv -f windows-1256 -t utf-8 for legacy Arabic"
+        f"error: line 2: not valid UTF-8 (byte {offset}: b'\\xe6'); if the whole file is legacy Arabic, convert it "
+        "first (iconv -f windows-1256 -t utf-8), but not a file whose other lines are UTF-8: that would garble them"
     ]
 
 
@@ -221,4 +221,60 @@ def test_topics_eval_without_the_corpus_says_so_once(tmp_path: Path) -> None:
     assert result.stderr.splitlines() == [
         "error: tests/data/corpus_labels.jsonl:1: references an item of the shared corpus, but no corpus folder "
         "is here (monitor topics eval --corpus FOLDER; ../shared/corpus by default)"
+    ]
+
+
+def test_topics_eval_lists_the_bad_lines_of_every_file_and_ids_repeated_across_files(tmp_path: Path) -> None:
+    """Two bad files: the second's bad line is listed beside the first's. Two good files sharing an
+    id: refused (one item counted twice skews the scores)."""
+    one, two, three, copy = (tmp_path / f"{n}.jsonl" for n in ("one", "two", "three", "copy"))
+    good = '{"id": "b", "language": "en", "labels": [], "text": "The council votes."}\n'
+    one.write_text('{"id": "a", "language": "en", "labels": ["diplomcy"], "text": "x"}\n' + good, encoding="utf-8")
+    two.write_text('{"id": "c", "language": "fr", "labels": [], "title": "x", "text": null}\n', encoding="utf-8")
+    three.write_text(good, encoding="utf-8")
+    copy.write_text(good, encoding="utf-8")
+    result = run("topics", "eval", str(one), str(two))
+    assert result.returncode == 2
+    assert [line.removeprefix("error: ") for line in result.stderr.splitlines()] == [
+        f"{one}:1: not a labelled item: label 'diplomcy' is not a configured topic (counter-terrorism, diplomacy)",
+        f"{two}:1: not a labelled item: 'title' and 'text' must be strings",
+    ]
+    twice = run("topics", "eval", str(three), str(copy))
+    assert twice.returncode == 2
+    assert twice.stderr.splitlines() == [
+        f"error: {copy}: id 'b' is also in {three} (an item counted twice skews the scores)"
+    ]
+
+
+def test_topics_eval_reads_a_bom_crlf_and_a_raw_line_separator_inside_a_text(tmp_path: Path) -> None:
+    """A file saved with a BOM and CRLF line ends, and a text holding a raw U+2028 (allowed in JSON
+    strings), is read as its two items, not refused or split in three."""
+    path = tmp_path / "export.jsonl"
+    rows = [
+        {"id": "x1", "language": "en", "labels": ["counter-terrorism"],
+         "title": "Suicide bomber kills 9 in Mogadishu", "text": "Al-Shabaab claimed\u2028the attack."},
+        {"id": "x2", "language": "en", "labels": [], "title": "Council votes budget", "text": "A quiet session."},
+    ]
+    body = "\r\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\r\n"
+    path.write_bytes(b"\xef\xbb\xbf" + body.encode())
+    result = run("topics", "eval", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["items"] == 2
+    assert report["topics"]["counter-terrorism"]["all"]["tp"] == 1
+
+
+def test_classify_takes_language_tags_as_their_iso_code_and_refuses_names() -> None:
+    """"EN" and "en-US" are en; "english" is a bad line with the code to write (it used to apply
+    every language's rules and echo "english" back)."""
+    lines = [
+        json.dumps({**ENGLISH, "id": 1, "language": "en-US"}),
+        json.dumps({**ENGLISH, "id": 2, "language": "EN"}),
+        json.dumps({**ENGLISH, "id": 3, "language": "english"}),
+    ]
+    result = run("classify", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 1
+    assert [(d["id"], d["language"]) for d in json_lines(result.stdout)] == [(1, "en"), (2, "en")]
+    assert result.stderr.splitlines() == [
+        "error: line 3: language 'english': write its ISO 639-1 code 'en', as items carry it"
     ]
