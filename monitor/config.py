@@ -20,11 +20,12 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, not_utf8
 
 
 class _Strict(BaseModel):
@@ -347,9 +348,15 @@ class AlertRule(_Strict):
 
     @field_validator("topics", "languages", "countries", "feeds", "tags", "exclude_topics", "channels", mode="before")
     @classmethod
-    def _one_value_is_a_list(cls, value: Any) -> Any:
-        """``countries: JO`` means ``countries: [JO]`` (a scalar where a list belongs)."""
-        return [value] if isinstance(value, str) else value
+    def _one_value_is_a_list(cls, value: Any, info: ValidationInfo) -> Any:
+        """``countries: JO`` means ``countries: [JO]`` (a scalar where a list belongs); YAML reads
+        Norway's ``NO`` (and Norwegian's ``no``) as false, which here can only mean that code."""
+        if isinstance(value, (str, bool)):
+            value = [value]
+        if isinstance(value, list) and info.field_name in ("countries", "languages"):
+            norway = "NO" if info.field_name == "countries" else "no"
+            value = [norway if item is False else item for item in value]
+        return value
 
     @field_validator("languages")
     @classmethod
@@ -519,9 +526,14 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
             errors, unknown keys and invalid values.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{path}:{line}: {not_utf8(exc, raw)}") from exc
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader) or {}  # a SafeLoader subclass
         node = yaml.compose(text)
@@ -530,6 +542,8 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         slip = _INDENTATION.search(str(exc.problem))
         hint = " (check the indentation of this line and the line before)" if slip else ""
+        if "'\\t'" in str(exc.problem):
+            hint = " (a tab: YAML indents and separates with spaces only)"
         raise ConfigError(f"{path}{where}: invalid YAML: {exc.problem}{hint}") from exc
     try:
         return model.model_validate(data)
@@ -539,7 +553,7 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
             loc = tuple(err["loc"])
             msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
             problems.append(_located(path, node, data, loc, msg))
-        raise ConfigError("; ".join(problems)) from exc
+        raise ConfigError("\n".join(problems)) from exc  # one problem a line
 
 
 def _located(path: Path, node: yaml.Node | None, data: Any, loc: tuple[Any, ...], msg: str) -> str:
@@ -564,7 +578,7 @@ def load_topics(path: Path) -> TopicsFile:
     if problems:
         text = path.read_text(encoding="utf-8")
         node, data = yaml.compose(text), yaml.safe_load(text)
-        raise ConfigError("; ".join(_located(path, node, data, loc, msg) for loc, msg in problems))
+        raise ConfigError("\n".join(_located(path, node, data, loc, msg) for loc, msg in problems))
     return topics
 
 
@@ -602,13 +616,20 @@ def alert_rule_problems(
             return None if value in feed_ids else f"no feed {value!r} in feeds.yaml (feed ids: {listed})"
         return None if value in feed_tags else f"no feed in feeds.yaml has the tag {value!r}"
 
-    return [
+    problems: list[tuple[tuple[str | int, ...], str]] = [
         (("rules", i, field, j), msg)
         for i, rule in enumerate(alerts.rules)
         for field in ("channels", "topics", "exclude_topics", "countries", "feeds", "tags")
         for j, value in enumerate(getattr(rule, field))
         if (msg := unknown(value, field))
     ]
+    for i, rule in enumerate(alerts.rules):
+        both = [t for t in rule.exclude_topics if t in rule.topics]
+        if both and (rule.match == "all" or set(rule.topics) <= set(rule.exclude_topics)):
+            j = rule.exclude_topics.index(both[0])
+            problems.append((("rules", i, "exclude_topics", j), f"topic {both[0]!r} is in topics too: the rule "
+                             "could never fire"))
+    return problems
 
 
 #: The config files a process reads, in the config folder.
@@ -665,7 +686,7 @@ class Config:
         problems = alert_rule_problems(alerts, topics, feeds)
         if problems:
             node = yaml.compose(alerts_path.read_text(encoding="utf-8"))
-            raise ConfigError("; ".join(
+            raise ConfigError("\n".join(
                 f"{alerts_path}:{_walk(node, loc)[1] or '?'}: rules[{loc[1]}] ({alerts.rules[int(loc[1])].name}): {msg}"
                 for loc, msg in problems
             ))

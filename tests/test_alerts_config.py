@@ -58,7 +58,7 @@ def test_filters_that_could_never_match_are_refused_with_the_fix(tmp_path: Path)
         "    tags: [nosuchtag]\n"
     )
     message = load_error(tmp_path, yaml, {"feeds.yaml": FEEDS})
-    assert message.split("; ") == [
+    assert message.splitlines() == [
         f"{tmp_path}/config/alerts.yaml:5: rules[0] (jordan-watch): country 'Jordan': write its code JO",
         f"{tmp_path}/config/alerts.yaml:5: rules[0] (jordan-watch): country 'XX': not a gazetteer code "
         "(ISO 3166-1 alpha-2, or EU)",
@@ -79,6 +79,34 @@ def test_codes_in_another_case_are_taken_as_items_carry_them(tmp_path: Path) -> 
     folder = config_dir(tmp_path, HEADER + "  - name: desk\n    countries: [jo, EU]\n    languages: [EN, ar]\n")
     [rule] = Config.load(folder).alerts.rules
     assert (rule.countries, rule.languages) == (("JO", "EU"), ("en", "ar"))
+
+
+def test_norway_is_no_and_a_rule_that_excludes_its_own_topic_is_refused(tmp_path: Path) -> None:
+    """YAML reads NO as false: in countries it can only be Norway, in languages Norwegian. A rule whose
+    only topic is also excluded could never fire: refused on the exclude_topics line."""
+    folder = config_dir(tmp_path, HEADER + "  - name: oslo\n    countries: [NO, FR]\n    languages: [no]\n")
+    [rule] = Config.load(folder).alerts.rules
+    assert (rule.countries, rule.languages) == (("NO", "FR"), ("no",))
+    yaml = HEADER + "  - name: never\n    topics: [diplomacy]\n    exclude_topics: [diplomacy]\n"
+    (tmp_path / "second").mkdir()
+    message = load_error(tmp_path / "second", yaml)
+    assert message.endswith(
+        "alerts.yaml:6: rules[0] (never): topic 'diplomacy' is in topics too: the rule could never fire"
+    )
+
+
+def test_a_tab_and_a_legacy_encoding_in_alerts_yaml_say_what_to_do(tmp_path: Path) -> None:
+    """A tab after "name:" is a YAML error whose message says spaces; a windows-1256 file names its
+    line and the conversion instead of Python's codec message."""
+    message = load_error(tmp_path, HEADER + "  - name:\tdesk\n")
+    assert message.endswith("alerts.yaml:4:10: invalid YAML: found character '\\t' that cannot start any token "
+                            "(a tab: YAML indents and separates with spaces only)")
+    (tmp_path / "legacy").mkdir()
+    folder = config_dir(tmp_path / "legacy", "rules: []\n")
+    (folder / "alerts.yaml").write_bytes(("rules:\n  - name: desk\n    # مكتب الأمن\n").encode("cp1256"))
+    with pytest.raises(ConfigError) as err:
+        Config.load(folder)
+    assert str(err.value).startswith(f"{folder}/alerts.yaml:3: not valid UTF-8 (byte 28: b'\\xe3')")
 
 
 def test_bad_mode_and_escalation_name_the_field(tmp_path: Path) -> None:
