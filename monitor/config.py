@@ -123,14 +123,19 @@ class LanguageRules(_Strict):
     @field_validator("terms", "context", "against", mode="before")
     @classmethod
     def _no_bool_weights(cls, terms: Any) -> Any:
-        if terms is None:
+        if terms is None or terms == []:
             raise ValueError("the list is empty: write 'term: weight' lines under it, or remove the key")
         if isinstance(terms, list):
             raise ValueError("write 'term: weight' lines (piracy: 3), not a list of '- term' lines")
         if isinstance(terms, dict):
             for term, weight in terms.items():
-                if not isinstance(term, str):  # 1982: 2, yes: 1 (YAML reads them as a number, a boolean)
-                    raise ValueError(f"term {term!r} is not text in YAML: quote it ('{term}': {weight})")
+                if isinstance(term, bool) or term is None:  # yes: 2, null: 2
+                    raise ValueError(
+                        f"a term written as yes/no/on/off/true/false/null is read by YAML as {term}: "
+                        f"quote the word ('yes': {weight})"
+                    )
+                if not isinstance(term, str):  # 1982: 2 (a number); quoted in the message so its line is found
+                    raise ValueError(f"term '{term}' is a number in YAML: quote it ('{term}': {weight})")
                 if isinstance(weight, bool):  # YAML yes/no/on/off would otherwise become 1.0/0.0
                     raise ValueError(
                         f"term {term!r}: weight {weight!r} is not a number "
@@ -187,7 +192,8 @@ def _check_language(code: str) -> None:
     import pycountry
 
     if not re.fullmatch(r"[a-z]{2}", code) or pycountry.languages.get(alpha_2=code) is None:
-        raise ValueError(f"language {code!r} is not an ISO 639-1 code (ar, en, fr, ...)")
+        written = iso_language(code)  # raises with the code to write for a name ("english")
+        raise ValueError(f"language {code!r}: write {written!r} (ISO 639-1 codes are lower case)")
 
 
 def _check_term(term: str) -> None:

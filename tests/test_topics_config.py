@@ -115,9 +115,12 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
         # a language that is not an ISO 639-1 code would only apply to items of unknown language
         (
             "topics:\n  t:\n    languages:\n      fre:\n        terms:\n          traité: 2\n",
-            r"topics\.t\.languages: language 'fre' is not an ISO 639-1 code",
+            r"topics\.t\.languages: language 'fre': write its ISO 639-1 code 'fr'",
         ),
-        ("topics:\n  t:\n    languages:\n      EN:\n        terms:\n          talks: 2\n", r"language 'EN' is not"),
+        (
+            "topics:\n  t:\n    languages:\n      EN:\n        terms:\n          talks: 2\n",
+            r"language 'EN': write 'en'",
+        ),
         # rules that could never do anything
         ("topics:\n  t:\n    languages: {}\n", r"topics\.t: no terms in any language"),
         (
@@ -159,7 +162,7 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
             "actors:\n  FR: {fre: [Macron]}\n",
-            r"actors: FR: language 'fre' is not an ISO 639-1 code",
+            r"actors: FR: language 'fre': write its ISO 639-1 code 'fr'",
         ),
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
@@ -193,7 +196,12 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
         # a term YAML reads as a number, an empty list, a list where term: weight lines belong
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n          1982: 2\n",
-            r"topics\.yaml:5: .*terms: term 1982 is not text in YAML: quote it \('1982': 2\)",
+            r"topics\.yaml:7: .*terms: term '1982' is a number in YAML: quote it \('1982': 2\)",
+        ),
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n          yes: 2\n",
+            r"topics\.yaml:5: .*terms: a term written as yes/no/on/off/true/false/null is read by YAML as True: "
+            r"quote the word \('yes': 2\)",
         ),
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n        context:\n          navy: 1\n",
