@@ -9,6 +9,7 @@ Two kinds of input:
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -47,8 +48,9 @@ def read_document(path: Path, max_bytes: int) -> Document:
     Raises:
         DocumentTooLarge: the file is larger than ``max_bytes``.
         DocumentError: unreadable, empty, binary (NUL bytes), or a JSON Lines file of items
-            (``.jsonl``, ``.ndjson``: an analyst's export for ``monitor classify``, which
-            would otherwise be read as one plain-text article).
+            (``.jsonl``, ``.ndjson``, or a text file whose first line is a JSON object: an
+            analyst's export for ``monitor classify``, which would otherwise be read as one
+            plain-text article).
     """
     source = str(path)
     if path.suffix.lower() in (".jsonl", ".ndjson"):
@@ -61,7 +63,22 @@ def read_document(path: Path, max_bytes: int) -> Document:
     except OSError as exc:
         raise DocumentError(source, f"cannot read: {exc.strerror or exc}") from exc
     content_type = _CONTENT_TYPES.get(path.suffix.lower(), "text/plain")
+    if content_type == "text/plain" and _is_json_object_line(content):
+        raise DocumentError(source, "JSON, not an article: for items with id/title/text, use monitor classify < FILE")
     return check_document(Document(source=source, content=content, content_type=content_type))
+
+
+def _is_json_object_line(content: bytes) -> bool:
+    """True when the first line of ``content`` is a whole JSON object: an export of items saved
+    under another suffix (``.txt``, ``.json``), which would otherwise become one article whose
+    title is raw JSON. An article starting with "{" is not valid JSON on its first line."""
+    first = content.lstrip()[:65536].split(b"\n", 1)[0].strip()
+    if not first.startswith(b"{"):
+        return False
+    try:
+        return isinstance(json.loads(first), dict)
+    except ValueError:
+        return False
 
 
 def check_document(doc: Document) -> Document:

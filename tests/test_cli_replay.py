@@ -60,8 +60,8 @@ def test_replay_through_rq_worker_gives_same_result(env: dict[str, str], redis_c
 
 
 def test_bad_documents_are_named_and_the_rest_processed(env: dict[str, str], tmp_path: Path) -> None:
-    """Empty, binary, invalid UTF-8, 50 MB and JSON Lines files each get a one-line error; the seed still
-    goes through."""
+    """Empty, binary, invalid UTF-8, 50 MB and JSON Lines files (by suffix or by content) each get a
+    one-line error; the seed still goes through."""
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
     binary = tmp_path / "image.txt"
@@ -73,17 +73,21 @@ def test_bad_documents_are_named_and_the_rest_processed(env: dict[str, str], tmp
         fh.truncate(50 * 1024 * 1024)
     items = tmp_path / "export.jsonl"
     items.write_text('{"id": "1", "title": "Talks in Cairo", "text": ""}\n', encoding="utf-8")
+    renamed = tmp_path / "export.txt"  # the same export under a text suffix
+    renamed.write_text('{"id": "1", "title": "Talks in Cairo", "text": ""}\n', encoding="utf-8")
     seed = Path(__file__).resolve().parent.parent / SEED
-    paths = [str(p) for p in (empty, binary, latin, huge, items, seed)]
+    paths = [str(p) for p in (empty, binary, latin, huge, items, renamed, seed)]
     proc = run_monitor("replay", "--inline", "--json", *paths, env=env)
     assert proc.returncode == 1
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: ")]
-    assert len(errors) == 5
+    assert len(errors) == 6
     assert any(str(empty) in e and "empty" in e for e in errors)
     assert any(str(binary) in e and "binary" in e for e in errors)
     assert any(str(latin) in e and "UTF-8" in e for e in errors)
     assert any(str(huge) in e and "limit" in e for e in errors)
     assert f"error: {items}: JSON Lines items, not an article: classify them with monitor classify < FILE" in errors
+    assert f"error: {renamed}: JSON, not an article: for items with id/title/text, use monitor classify < FILE" \
+        in errors
     [doc] = json_lines(proc.stdout)
     assert doc["title"] == TITLE
 
