@@ -53,8 +53,15 @@ def list_alerts(
     """Recent alerts, newest first, with the delivery state of each channel."""
     from monitor.alert_feed import alert_view
 
-    _, _, _, recorder = _recorder()
-    for alert in recorder.recent(limit):
+    settings, _, _, recorder = _recorder()
+    alerts = recorder.recent(limit)
+    if not alerts:  # on stderr, so --json output stays empty: "none yet" or a wrong prefix or database
+        typer.echo(
+            f"no alerts under key prefix {settings.key_prefix!r} (MONITOR_KEY_PREFIX) in the Redis of "
+            f"MONITOR_REDIS_URL; alerts expire after {settings.alert_retention_days} days",
+            err=True,
+        )
+    for alert in alerts:
         view = alert_view(alert, recorder.deliveries(alert.id))
         if as_json:
             _print_json(view)

@@ -223,3 +223,15 @@ def test_markdown_channel_gets_the_markdown_message(
     assert (post["title"], lines[0]) == (TITLE, f"**{TITLE}**")
     assert "- Language: ar" in lines
     assert any(line.startswith("- Why: counter-terrorism: ") and "مكافحة الإرهاب ×" in line for line in lines)
+
+
+def test_alerts_list_on_an_empty_store_says_so_on_stderr(env: dict[str, str]) -> None:
+    """No alerts under the prefix: nothing on stdout (--json stays parseable), one line on stderr that
+    names the prefix, so an analyst tells "none yet" from a wrong MONITOR_KEY_PREFIX."""
+    for args in (("alerts", "list"), ("alerts", "list", "--json")):
+        proc = run_monitor(*args, env=env)
+        assert (proc.returncode, proc.stdout) == (0, "")
+        assert proc.stderr.splitlines()[-1] == (
+            f"no alerts under key prefix {env['MONITOR_KEY_PREFIX']!r} (MONITOR_KEY_PREFIX) in the Redis of "
+            "MONITOR_REDIS_URL; alerts expire after 180 days"
+        )
