@@ -143,9 +143,11 @@ def eval_command(
     ] = None,
 ) -> None:
     """Precision, recall and F1 per topic and language; false positives and negatives with evidence."""
+    from monitor.logs import configure_logging
     from monitor.topic_eval import evaluate, load_items
 
     classifier = _classifier(config_dir)
+    configure_logging(level="warning")  # the report is the output; extracting corpus pages logs each cut block
     errors: list[str] = []
     items = []
     first_file: dict[str, Path] = {}
