@@ -366,8 +366,10 @@ class AlertRule(_Strict):
 
     @field_validator("languages")
     @classmethod
-    def _iso_languages(cls, languages: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(iso_language(code) for code in languages)
+    def _lower_languages(cls, languages: tuple[str, ...]) -> tuple[str, ...]:
+        """``EN`` is ``en``; a value that is no code is reported by :func:`alert_rule_problems`
+        with the rule's other unknown names, in one run."""
+        return tuple(c.strip().lower() if re.fullmatch(r"\s*[A-Za-z]{2}\s*", c) else c for c in languages)
 
     @field_validator("countries")
     @classmethod
@@ -592,7 +594,8 @@ def alert_rule_problems(
     alerts: AlertsFile, topics: TopicsFile, feeds: FeedsFile
 ) -> list[tuple[tuple[str | int, ...], str]]:
     """What in the alert rules names something the other files or the gazetteer lack: a channel,
-    a topic, a country code, a feed id or a feed tag. Such a rule would load and never fire.
+    a topic, a language or country code, a feed id or a feed tag. Such a rule would load and never
+    fire. All are reported together, one a line.
 
     Returns:
         (location in alerts.yaml such as ``("rules", 2, "countries", 0)``, message) pairs; empty
@@ -620,12 +623,18 @@ def alert_rule_problems(
             return f"country {value!r}: {hint}"
         if field == "feeds":
             return None if value in feed_ids else f"no feed {value!r} in feeds.yaml (feed ids: {listed})"
+        if field == "languages":
+            try:
+                iso_language(value)
+            except ValueError as exc:
+                return str(exc)
+            return None
         return None if value in feed_tags else f"no feed in feeds.yaml has the tag {value!r}"
 
     problems: list[tuple[tuple[str | int, ...], str]] = [
         (("rules", i, field, j), msg)
         for i, rule in enumerate(alerts.rules)
-        for field in ("channels", "topics", "exclude_topics", "countries", "feeds", "tags")
+        for field in ("channels", "topics", "exclude_topics", "languages", "countries", "feeds", "tags")
         for j, value in enumerate(getattr(rule, field))
         if (msg := unknown(value, field))
     ]

@@ -49,16 +49,20 @@ def test_unknown_topic_names_the_rule(tmp_path: Path) -> None:
 
 
 def test_filters_that_could_never_match_are_refused_with_the_fix(tmp_path: Path) -> None:
-    """A country given by name, an unknown code, a feed id or tag that feeds.yaml lacks: each would
-    load and never fire, so each is refused on its line, a name with the code to write."""
+    """A country or language given by name, an unknown code, a feed id or tag that feeds.yaml lacks:
+    each would load and never fire, so all are refused in one run, each on its line, a name with
+    the code to write."""
     yaml = HEADER + (
         "  - name: jordan-watch\n"
         "    countries: [Jordan, XX]\n"
         "    feeds: [nosuchfeed]\n"
         "    tags: [nosuchtag]\n"
+        "    languages: [arabic]\n"
     )
     message = load_error(tmp_path, yaml, {"feeds.yaml": FEEDS})
     assert message.splitlines() == [
+        f"{tmp_path}/config/alerts.yaml:8: rules[0] (jordan-watch): language 'arabic': write its ISO 639-1 code "
+        "'ar', as items carry it",
         f"{tmp_path}/config/alerts.yaml:5: rules[0] (jordan-watch): country 'Jordan': write its code JO",
         f"{tmp_path}/config/alerts.yaml:5: rules[0] (jordan-watch): country 'XX': not a gazetteer code "
         "(ISO 3166-1 alpha-2, or EU)",
@@ -71,7 +75,9 @@ def test_filters_that_could_never_match_are_refused_with_the_fix(tmp_path: Path)
 def test_a_language_name_is_refused_with_its_code(tmp_path: Path) -> None:
     """languages: [English] would never fire (items carry "en"): the error gives the code."""
     message = load_error(tmp_path, HEADER + "  - name: desk\n    languages: [English]\n")
-    assert "rules[0].languages: language 'English': write its ISO 639-1 code 'en', as items carry it" in message
+    assert message.endswith(
+        "alerts.yaml:5: rules[0] (desk): language 'English': write its ISO 639-1 code 'en', as items carry it"
+    )
 
 
 def test_codes_in_another_case_are_taken_as_items_carry_them(tmp_path: Path) -> None:
