@@ -719,6 +719,16 @@ def test_a_double_negative_keeps_the_evidence(classifier: Classifier, language: 
     assert any(e.term in ("terroris*", "إرهابي") for e in result.evidence["counter-terrorism"])
 
 
+def test_denying_involvement_in_an_attack_does_not_deny_the_attack_in_arabic(classifier: Classifier) -> None:
+    """ينفي (denies) is an Arabic negation cue, but "ينفي ضلوع إيران في هجوم حماس" denies Iran's part,
+    not Hamas's attack: labelled as in English and French. The police denying a terrorist motive
+    stays negated."""
+    denial = classifier.classify("خامنئي ينفي ضلوع إيران في هجوم حماس على إسرائيل", "", "ar")
+    assert denial.labels == ["counter-terrorism"] and "هجوم + HAMAS" in terms_of(denial, "counter-terrorism")
+    motive = classifier.classify("الشرطة تنفي وجود دوافع إرهابية وراء الحادث", "", "ar")
+    assert motive.labels == [] and all(e.negated for e in motive.evidence["counter-terrorism"])
+
+
 def relation_classifier(relations: tuple[str, ...], lang: str = "en") -> Classifier:
     """Topic "t": one ordinary term ("talks", 1), relation terms worth 3, threshold 3."""
     rules = LanguageRules(terms={"talks": 1}, relations=relations)
