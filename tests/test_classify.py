@@ -719,6 +719,25 @@ def test_a_double_negative_keeps_the_evidence(classifier: Classifier, language: 
     assert any(e.term in ("terroris*", "إرهابي") for e in result.evidence["counter-terrorism"])
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "text", "event"),
+    [
+        ("en", "Hezbollah targets Israeli army post with drones", "The group said its fighters hit the post.",
+         "targets + HEZBOLLAH"),
+        ("fr", "Le Hezbollah cible une position de l'armée israélienne", "Le groupe a revendiqué l'attaque.",
+         "ciblé* + HEZBOLLAH"),
+    ],
+)
+def test_a_group_kept_as_context_targeting_something_is_an_attack_event(
+    classifier: Classifier, language: str, title: str, text: str, event: str
+) -> None:
+    """"targets"/"cible" beside Hezbollah or the Houthis is an attack, as يستهدف is in Arabic; with no
+    such group ("central bank targets 2% inflation") the verb is nothing."""
+    result = classifier.classify(title, text, language)
+    assert result.labels == ["counter-terrorism"] and event in terms_of(result, "counter-terrorism")
+    assert not terms_of(classifier.classify("Central bank targets 2% inflation", "", "en"), "counter-terrorism")
+
+
 def test_denying_involvement_in_an_attack_does_not_deny_the_attack_in_arabic(classifier: Classifier) -> None:
     """ينفي (denies) is an Arabic negation cue, but "ينفي ضلوع إيران في هجوم حماس" denies Iran's part,
     not Hamas's attack: labelled as in English and French. The police denying a terrorist motive
