@@ -12,7 +12,6 @@ processed and the exit code is 1.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -66,7 +65,7 @@ def parse_item(line: str) -> dict[str, Any]:
         raise InputLineError("'language' must be a string")
     if language:
         try:  # "EN" and "en-US" are en; "english" would apply every language's rules, silently
-            language = iso_language(re.split(r"[-_]", language.strip(), maxsplit=1)[0])
+            language = iso_language(language)
         except ValueError as exc:
             raise InputLineError(str(exc)) from None
     return {"id": row["id"], "title": title, "text": text, "language": language or None}

@@ -385,7 +385,8 @@ class AlertRule(_Strict):
 
 
 def iso_language(code: str) -> str:
-    """An ISO 639-1 code in lower case (``EN`` is ``en``), as items carry it.
+    """An ISO 639-1 code in lower case, as items carry it: ``EN`` is ``en``, and a language tag
+    with a region (``en-US``, ``fr_CA``, BCP 47 or POSIX) is its language.
 
     Raises:
         ValueError: not a code; for a language's name ("English", "arabe") the message gives
@@ -393,7 +394,7 @@ def iso_language(code: str) -> str:
     """
     import pycountry
 
-    value = code.strip()
+    value = re.split(r"[-_]", code.strip(), maxsplit=1)[0]
     if re.fullmatch(r"[A-Za-z]{2}", value) and pycountry.languages.get(alpha_2=value.lower()) is not None:
         return value.lower()
     try:
