@@ -47,14 +47,11 @@ def read_document(path: Path, max_bytes: int) -> Document:
 
     Raises:
         DocumentTooLarge: the file is larger than ``max_bytes``.
-        DocumentError: unreadable, empty, binary (NUL bytes), or a JSON Lines file of items
-            (``.jsonl``, ``.ndjson``, or a text file whose first line is a JSON object: an
-            analyst's export for ``monitor classify``, which would otherwise be read as one
-            plain-text article).
+        DocumentError: unreadable, empty, binary (NUL bytes), or JSON items (a text file whose
+            first line is a JSON object: an analyst's export for ``monitor classify``, whatever
+            its suffix, which would otherwise be read as one plain-text article).
     """
     source = str(path)
-    if path.suffix.lower() in (".jsonl", ".ndjson"):
-        raise DocumentError(source, "JSON Lines items, not an article: classify them with monitor classify < FILE")
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -64,15 +61,15 @@ def read_document(path: Path, max_bytes: int) -> Document:
         raise DocumentError(source, f"cannot read: {exc.strerror or exc}") from exc
     content_type = _CONTENT_TYPES.get(path.suffix.lower(), "text/plain")
     if content_type == "text/plain" and _is_json_object_line(content):
-        raise DocumentError(source, "JSON, not an article: for items with id/title/text, use monitor classify < FILE")
+        raise DocumentError(source, "JSON items, not an article: classify them with monitor classify < FILE")
     return check_document(Document(source=source, content=content, content_type=content_type))
 
 
 def _is_json_object_line(content: bytes) -> bool:
-    """True when the first line of ``content`` is a whole JSON object: an export of items saved
-    under another suffix (``.txt``, ``.json``), which would otherwise become one article whose
-    title is raw JSON. An article starting with "{" is not valid JSON on its first line."""
-    first = content.lstrip()[:65536].split(b"\n", 1)[0].strip()
+    """True when the first line of ``content`` is a whole JSON object: an export of items
+    (``.jsonl``, or the same under ``.txt`` or ``.json``), which would otherwise become one article
+    whose title is raw JSON. An article starting with "{" is not valid JSON on its first line."""
+    first = content[:65536].lstrip().split(b"\n", 1)[0].strip()
     if not first.startswith(b"{"):
         return False
     try:

@@ -85,9 +85,8 @@ def test_bad_documents_are_named_and_the_rest_processed(env: dict[str, str], tmp
     assert any(str(binary) in e and "binary" in e for e in errors)
     assert any(str(latin) in e and "UTF-8" in e for e in errors)
     assert any(str(huge) in e and "limit" in e for e in errors)
-    assert f"error: {items}: JSON Lines items, not an article: classify them with monitor classify < FILE" in errors
-    assert f"error: {renamed}: JSON, not an article: for items with id/title/text, use monitor classify < FILE" \
-        in errors
+    for export in (items, renamed):
+        assert f"error: {export}: JSON items, not an article: classify them with monitor classify < FILE" in errors
     [doc] = json_lines(proc.stdout)
     assert doc["title"] == TITLE
 
