@@ -297,7 +297,7 @@ REGIONS: dict[str, dict[str, list[str]]] = {
     "EG": {"en": ["Sinai", "El-Arish", "Al-Arish"], "fr": ["Sinaï", "El-Arich"], "ar": ["سيناء", "العريش"]},
     "MZ": {"en": ["Cabo Delgado"], "fr": ["Cabo Delgado"], "ar": ["كابو ديلغادو"]},
     "SD": {"en": ["Darfur"], "fr": ["Darfour"], "ar": ["دارفور"]},
-    "ET": {"en": ["Tigray"], "fr": ["Tigré"], "ar": ["تيغراي"]},
+    "ET": {"en": ["Tigray"], "fr": ["Tigré", "Tigray"], "ar": ["تيغراي"]},
     "PK": {"en": ["Waziristan", "Balochistan"], "fr": ["Waziristan", "Baloutchistan"], "ar": ["وزيرستان", "بلوشستان"]},
     "PH": {"en": ["Mindanao"], "fr": ["Mindanao"], "ar": ["مينداناو"]},
     "NG": {"en": ["Borno"], "fr": ["Borno"], "ar": ["بورنو"]},
