@@ -157,7 +157,7 @@ class LanguageRules(_Strict):
             if first != term:
                 raise ValueError(
                     f"term {term!r} is {first!r} again once case, accents and Arabic letter forms are folded; "
-                    "keep one of them"
+                    "keep one of them (entries merged in with '<<: *anchor' count too)"
                 )
         return terms
 
