@@ -738,6 +738,22 @@ def test_a_group_kept_as_context_targeting_something_is_an_attack_event(
     assert not terms_of(classifier.classify("Central bank targets 2% inflation", "", "en"), "counter-terrorism")
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "term"),
+    [
+        ("en", "Last suspect in the 9/11 attacks arrested in Pakistan", "9/11 attack*"),
+        ("fr", "Procès des attentats du 13 novembre : le verdict attendu", "attentats du 13 novembre"),
+        ("ar", "اعتقال آخر متهم بالضلوع في اعتداءات 11 سبتمبر", "اعتداء 11 سبتمبر"),
+    ],
+)
+def test_attacks_known_by_their_date_are_counter_terrorism(
+    classifier: Classifier, language: str, title: str, term: str
+) -> None:
+    """9/11, the 13 November attacks, 7 October: named by a date, with no other attack word needed."""
+    result = classifier.classify(title, "", language)
+    assert result.labels == ["counter-terrorism"] and term in terms_of(result, "counter-terrorism")
+
+
 def test_denying_involvement_in_an_attack_does_not_deny_the_attack_in_arabic(classifier: Classifier) -> None:
     """ينفي (denies) is an Arabic negation cue, but "ينفي ضلوع إيران في هجوم حماس" denies Iran's part,
     not Hamas's attack: labelled as in English and French. The police denying a terrorist motive
