@@ -719,39 +719,10 @@ def test_a_double_negative_keeps_the_evidence(classifier: Classifier, language: 
     assert any(e.term in ("terroris*", "إرهابي") for e in result.evidence["counter-terrorism"])
 
 
-@pytest.mark.parametrize(
-    ("language", "title", "text", "event"),
-    [
-        ("en", "Hezbollah targets Israeli army post with drones", "The group said its fighters hit the post.",
-         "targets + HEZBOLLAH"),
-        ("fr", "Le Hezbollah cible une position de l'armée israélienne", "Le groupe a revendiqué l'attaque.",
-         "ciblé* + HEZBOLLAH"),
-    ],
-)
-def test_a_group_kept_as_context_targeting_something_is_an_attack_event(
-    classifier: Classifier, language: str, title: str, text: str, event: str
-) -> None:
-    """"targets"/"cible" beside Hezbollah or the Houthis is an attack, as يستهدف is in Arabic; with no
-    such group ("central bank targets 2% inflation") the verb is nothing."""
-    result = classifier.classify(title, text, language)
-    assert result.labels == ["counter-terrorism"] and event in terms_of(result, "counter-terrorism")
+def test_targets_without_a_group_kept_as_context_is_nothing(classifier: Classifier) -> None:
+    """"targets" is an attack method only beside a group kept as context (rows of the attack-event
+    table below): "central bank targets 2% inflation" gives no counter-terrorism evidence."""
     assert not terms_of(classifier.classify("Central bank targets 2% inflation", "", "en"), "counter-terrorism")
-
-
-@pytest.mark.parametrize(
-    ("language", "title", "term"),
-    [
-        ("en", "Last suspect in the 9/11 attacks arrested in Pakistan", "9/11 attack*"),
-        ("fr", "Procès des attentats du 13 novembre : le verdict attendu", "attentats du 13 novembre"),
-        ("ar", "اعتقال آخر متهم بالضلوع في اعتداءات 11 سبتمبر", "اعتداء 11 سبتمبر"),
-    ],
-)
-def test_attacks_known_by_their_date_are_counter_terrorism(
-    classifier: Classifier, language: str, title: str, term: str
-) -> None:
-    """9/11, the 13 November attacks, 7 October: named by a date, with no other attack word needed."""
-    result = classifier.classify(title, "", language)
-    assert result.labels == ["counter-terrorism"] and term in terms_of(result, "counter-terrorism")
 
 
 def test_denying_involvement_in_an_attack_does_not_deny_the_attack_in_arabic(classifier: Classifier) -> None:
@@ -974,6 +945,11 @@ _INTERCEPTED = "Air defences intercepted it, the coalition said."
         ("ar", "حزب الله يستهدف مواقع الاحتلال في الجليل", "", "يستهدف + HEZBOLLAH"),
         ("en", "Qassam Brigades fire rockets at Ashkelon", "", "rocket* + HAMAS"),
         ("ar", "سرايا القدس تعلن اغتيال قائد ميداني", "", "اغتيال + ISLAMIC-JIHAD"),
+        # "targets" and "cible" as in Arabic (found missing on the sixteenth blind set)
+        ("en", "Hezbollah targets Israeli army post with drones", "The group said its fighters hit the post.",
+         "targets + HEZBOLLAH"),
+        ("fr", "Le Hezbollah cible une position de l'armée israélienne", "Le groupe a revendiqué l'attaque.",
+         "ciblé* + HEZBOLLAH"),
     ],
 )
 def test_an_attack_method_with_a_militant_group_is_an_attack_event(
@@ -993,12 +969,17 @@ def test_an_attack_method_with_a_militant_group_is_an_attack_event(
         ("en", "Allied Democratic Forces rebels kill villagers near Beni", "Allied Democratic Forces"),
         ("fr", "Les Forces démocratiques alliées tuent des villageois près de Beni", "Forces démocratiques alliées"),
         ("ar", "القوات الديمقراطية المتحالفة تقتل قرويين قرب بيني", "القوات الديمقراطية المتحالفة"),
+        # attacks known by their date
+        ("en", "Last suspect in the 9/11 attacks arrested in Pakistan", "9/11 attack*"),
+        ("fr", "Procès des attentats du 13 novembre : le verdict attendu", "attentats du 13 novembre"),
+        ("ar", "اعتقال آخر متهم بالضلوع في اعتداءات 11 سبتمبر", "اعتداء 11 سبتمبر"),
     ],
 )
-def test_a_named_armed_group_labels_its_attack(
+def test_a_named_armed_group_or_a_dated_attack_labels_the_item(
     classifier: Classifier, language: str, title: str, group: str
 ) -> None:
-    """The ADF's killings in eastern Congo carry no 'terror' word: the group's name is the evidence."""
+    """The ADF's killings in eastern Congo carry no 'terror' word: the group's name is the evidence;
+    so is the date an attack is known by (9/11, the 13 November attacks, 7 October)."""
     result = classifier.classify(title, "", language)
     assert result.labels == ["counter-terrorism"] and group in terms_of(result, "counter-terrorism")
 
