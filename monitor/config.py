@@ -366,10 +366,17 @@ class AlertRule(_Strict):
 
     @field_validator("languages")
     @classmethod
-    def _lower_languages(cls, languages: tuple[str, ...]) -> tuple[str, ...]:
-        """``EN`` is ``en``; a value that is no code is reported by :func:`alert_rule_problems`
-        with the rule's other unknown names, in one run."""
-        return tuple(c.strip().lower() if re.fullmatch(r"\s*[A-Za-z]{2}\s*", c) else c for c in languages)
+    def _iso_languages(cls, languages: tuple[str, ...]) -> tuple[str, ...]:
+        """Each value as :func:`iso_language` reads it (``EN`` and ``en-US`` are ``en``, the code
+        items carry); a value that is no code stays as written and is reported by
+        :func:`alert_rule_problems` with the rule's other unknown names, in one run."""
+        out = []
+        for code in languages:
+            try:
+                out.append(iso_language(code))
+            except ValueError:
+                out.append(code)
+        return tuple(out)
 
     @field_validator("countries")
     @classmethod

@@ -81,10 +81,13 @@ def test_a_language_name_is_refused_with_its_code(tmp_path: Path) -> None:
 
 
 def test_codes_in_another_case_are_taken_as_items_carry_them(tmp_path: Path) -> None:
-    """jo and EN mean JO and en: the rule keeps the case items carry, and loads."""
-    folder = config_dir(tmp_path, HEADER + "  - name: desk\n    countries: [jo, EU]\n    languages: [EN, ar]\n")
+    """jo, EN and en-US mean JO, en and en: the rule keeps the codes items carry, and loads (en-US used
+    to pass the check and stay en-US, so the rule never fired)."""
+    folder = config_dir(
+        tmp_path, HEADER + "  - name: desk\n    countries: [jo, EU]\n    languages: [EN, ar, en-US, fr_CA]\n"
+    )
     [rule] = Config.load(folder).alerts.rules
-    assert (rule.countries, rule.languages) == (("JO", "EU"), ("en", "ar"))
+    assert (rule.countries, rule.languages) == (("JO", "EU"), ("en", "ar", "en", "fr"))
 
 
 def test_norway_is_no_and_a_rule_that_excludes_its_own_topic_is_refused(tmp_path: Path) -> None:
