@@ -64,6 +64,7 @@ How a text is scored, per topic:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 import re
@@ -74,7 +75,7 @@ from typing import Literal
 
 import yaml
 
-from monitor.config import LanguageRules, TopicConfig, TopicsFile
+from monitor.config import LanguageRules, TopicConfig, TopicsFile, file_stamp
 from monitor.errors import ConfigError
 from monitor.model import Classification, Evidence
 from monitor.textnorm import normalize, tokens
@@ -771,6 +772,10 @@ def gazetteer_problems(
 def load_countries(path: Path | None = None) -> dict[str, dict[str, str]]:
     """Read the country gazetteer (default: ``monitor/data/countries.yaml``).
 
+    The parse (about 0.1 s) is kept while the file's mtime and size stay the same: a config
+    load reads the gazetteer three times (topics check, alert-rule check, classifier). Each
+    call returns its own copy.
+
     Returns:
         language -> {name or demonym -> code}.
 
@@ -778,6 +783,13 @@ def load_countries(path: Path | None = None) -> dict[str, dict[str, str]]:
         ConfigError: the file is unreadable or not of the form ``CODE: {lang: [names]}``.
     """
     path = path or Path(__file__).parent / "data" / "countries.yaml"
+    parsed = _parse_countries(path, file_stamp(path))
+    return {lang: dict(names) for lang, names in parsed.items()}
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_countries(path: Path, stamp: tuple[int, int] | None) -> dict[str, dict[str, str]]:
+    """:func:`load_countries`' parse, cached per file and ``stamp`` (:func:`file_stamp`)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         out: dict[str, dict[str, str]] = defaultdict(dict)
