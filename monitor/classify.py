@@ -90,6 +90,8 @@ _ACRONYM = re.compile(r"\b(" + "|".join(ACRONYMS) + r")\b")
 MIN_PREFIX = 3
 #: Pseudo-topic under which gazetteer names are indexed.
 _COUNTRY = "\x00country"
+#: Key of the gazetteer entry listing phrases that hold a country's name without mentioning it.
+NOT_A_COUNTRY = "not-a-country"
 _SERIAL = itertools.count()
 #: Memo entries kept per classifier before the memo is cleared (bounded memory).
 _MEMO_MAX = 500_000
@@ -276,8 +278,8 @@ class Classifier:
             self._languages.add(lang)
             for country_name, code in names.items():
                 words = rule_words(country_name)
-                if words:
-                    self._add(_Rule.make(_COUNTRY, lang, code, words, False, 1.0))
+                if words:  # a not-a-country phrase ("Gulf of Guinea") excludes the name inside it
+                    self._add(_Rule.make(_COUNTRY, lang, code, words, False, 1.0, exclusion=not code))
         self._add_actors(topics.actors)
         self._memo: dict[str, dict[str, _Entry]] = {lang: {} for lang in (*self._languages, "")}
         self._forms_memo: dict[str, tuple[str, ...]] = {}
@@ -738,7 +740,7 @@ def gazetteer_problems(
     * an actor named like a gazetteer country (French "Hollande" is the Netherlands) would count
       as that country.
     """
-    codes = {code for names in countries.values() for code in names.values()}
+    codes = {code for names in countries.values() for code in names.values()} - {""}
     names: dict[tuple[str, tuple[str, ...]], str] = {}  # (language, words) -> code, first name wins
     for lang, by_name in countries.items():
         for name, code in by_name.items():
@@ -777,7 +779,9 @@ def load_countries(path: Path | None = None) -> dict[str, dict[str, str]]:
     call returns its own copy.
 
     Returns:
-        language -> {name or demonym -> code}.
+        language -> {name or demonym -> code}. Phrases of the file's ``not-a-country`` entry
+        (the Gulf of Guinea, Real Madrid) map to the code ``""``: the classifier does not count
+        the country name inside them.
 
     Raises:
         ConfigError: the file is unreadable or not of the form ``CODE: {lang: [names]}``.
@@ -796,7 +800,7 @@ def _parse_countries(path: Path, stamp: tuple[int, int] | None) -> dict[str, dic
         for code, by_lang in data.items():
             for lang, names in by_lang.items():
                 for name in names:
-                    out[lang][str(name)] = str(code)
+                    out[lang][str(name)] = "" if code == NOT_A_COUNTRY else str(code)
         return dict(out)
     except (OSError, yaml.YAMLError, AttributeError, TypeError) as exc:
         raise ConfigError(f"{path}: invalid country gazetteer: {exc}") from exc

@@ -613,7 +613,7 @@ def alert_rule_problems(
 
     gazetteer = load_countries()
     by_name = {name.casefold(): code for names in gazetteer.values() for name, code in names.items()}
-    codes = set(by_name.values())
+    codes = set(by_name.values()) - {""}  # "": a not-a-country phrase
     feed_ids = [f.id for f in feeds.feeds]
     listed = ", ".join(feed_ids[:10]) + (" ..." if len(feed_ids) > 10 else "") or "none"
     feed_tags = {tag for f in feeds.feeds for tag in f.tags}

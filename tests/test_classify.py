@@ -303,13 +303,22 @@ def test_economy_text_gets_no_topic(classifier: Classifier) -> None:
         ("en", "Gunmen attack checkpoint in North Sinai", "Militants opened fire near El-Arish.", {"EG": 2}),
         ("fr", "Attaque jihadiste à Cabo Delgado", "Des hommes armés ont attaqué un village.", {"MZ": 1}),
         ("ar", "هجوم مسلح على كمين للجيش في شمال سيناء", "قتل خمسة جنود قرب العريش.", {"EG": 2}),
+        ("en", "Pirates seize tanker in the Gulf of Guinea", "It was boarded off the Niger Delta.", {"NG": 1}),
+        ("en", "Latin American leaders meet", "South American and Central American states sent envoys.", {}),
+        ("en", "Papua New Guinea election", "Voting in the New Guinea highlands.", {"PG": 2}),
+        ("fr", "Piraterie dans le golfe de Guinée", "Un cyclone approche dans l'océan Indien.", {}),
+        ("fr", "Le Real Madrid bat le Paris Saint-Germain", "Les Sud-Américains ont marqué.", {}),
+        ("ar", "قرصنة في خليج غينيا", "إعصار في المحيط الهندي يضرب دول أميركا اللاتينية.", {}),
+        ("ar", "ريال مدريد يفوز على باريس سان جيرمان", "وسجل لاعبو أمريكا الجنوبية.", {}),
     ],
 )
 def test_regions_that_news_names_instead_of_the_state_are_its_mentions(
     classifier: Classifier, language: str, title: str, text: str, countries: dict[str, int]
 ) -> None:
     """North Sinai, El-Arish, Cabo Delgado are Egypt and Mozambique, so an alert rule on EG or MZ
-    sees the attack (an analyst's trial found such items had no country at all)."""
+    sees the attack (an analyst's trial found such items had no country at all); the Niger Delta is
+    Nigeria's and New Guinea not Guinea's. Phrases of the gazetteer's ``not-a-country`` entry (the
+    Gulf of Guinea, the Indian Ocean, Latin America, Real Madrid) mention no country."""
     assert classifier.classify(title, text, language).countries == countries
 
 
