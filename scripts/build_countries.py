@@ -298,17 +298,45 @@ EXTRA: dict[str, dict[str, list[str]]] = {
 #: left out: the gazetteer would be taking a side.
 REGIONS: dict[str, dict[str, list[str]]] = {
     "EG": {"en": ["Sinai", "El-Arish", "Al-Arish"], "fr": ["Sinaï", "El-Arich"], "ar": ["سيناء", "العريش"]},
-    "MZ": {"en": ["Cabo Delgado"], "fr": ["Cabo Delgado"], "ar": ["كابو ديلغادو"]},
+    "MZ": {"en": ["Cabo Delgado"], "fr": ["Cabo Delgado"], "ar": ["كابو ديلغادو", "كابو دلغادو"]},
     "SD": {"en": ["Darfur"], "fr": ["Darfour"], "ar": ["دارفور"]},
     "ET": {"en": ["Tigray"], "fr": ["Tigré", "Tigray"], "ar": ["تيغراي"]},
-    "PK": {"en": ["Waziristan", "Balochistan"], "fr": ["Waziristan", "Baloutchistan"], "ar": ["وزيرستان", "بلوشستان"]},
+    "PK": {
+        "en": ["Waziristan", "Balochistan", "Peshawar", "Khyber Pakhtunkhwa"],
+        "fr": ["Waziristan", "Baloutchistan", "Peshawar", "Khyber Pakhtunkhwa"],
+        "ar": ["وزيرستان", "بلوشستان", "بيشاور", "خيبر بختونخوا"],
+    },
     "PH": {"en": ["Mindanao"], "fr": ["Mindanao"], "ar": ["مينداناو"]},
-    "NG": {"en": ["Borno", "Niger Delta"], "fr": ["Borno", "delta du Niger"], "ar": ["بورنو", "دلتا النيجر"]},
-    "ML": {"en": ["Kidal", "Timbuktu"], "fr": ["Kidal", "Tombouctou"], "ar": ["كيدال", "تمبكتو"]},
+    "NG": {
+        "en": ["Borno", "Maiduguri", "Niger Delta"],
+        "fr": ["Borno", "Maiduguri", "delta du Niger"],
+        "ar": ["بورنو", "مايدوغوري", "دلتا النيجر"],
+    },
+    "ML": {
+        "en": ["Kidal", "Timbuktu", "Gao", "Menaka", "Mopti"],
+        "fr": ["Kidal", "Tombouctou", "Gao", "Ménaka", "Mopti"],
+        "ar": ["كيدال", "تمبكتو", "غاو", "ميناكا", "موبتي"],
+    },
+    "NE": {"en": ["Tillaberi", "Diffa"], "fr": ["Tillabéri", "Diffa"], "ar": ["تيلابيري", "ديفا"]},
+    "CD": {
+        "en": ["North Kivu", "South Kivu", "Ituri"],
+        "fr": ["Nord-Kivu", "Sud-Kivu", "Ituri"],
+        "ar": ["كيفو", "إيتوري"],
+    },
+    "AF": {"en": ["Kandahar", "Helmand"], "fr": ["Kandahar", "Helmand"], "ar": ["قندهار", "هلمند"]},
+    "LY": {"en": ["Misrata", "Sirte"], "fr": ["Misrata", "Syrte"], "ar": ["مصراتة"]},  # سرت is also "spread"
     "PG": {"en": ["New Guinea"], "fr": ["Nouvelle-Guinée"], "ar": ["غينيا الجديدة"]},  # not Guinea (GN)
     "US": {"en": ["New Mexico"], "fr": ["Nouveau-Mexique"], "ar": ["نيو مكسيكو"]},
-    "SY": {"en": ["Idlib", "Aleppo"], "fr": ["Idleb", "Idlib", "Alep"], "ar": ["إدلب"]},
-    "IQ": {"en": ["Mosul", "Anbar"], "fr": ["Mossoul", "Anbar"], "ar": ["الموصل", "الأنبار"]},
+    "SY": {
+        "en": ["Idlib", "Aleppo", "Deir ez-Zor", "Deir ezzor", "Raqqa"],
+        "fr": ["Idleb", "Idlib", "Alep", "Deir ez-Zor", "Deir Ezzor", "Raqqa"],
+        "ar": ["إدلب", "دير الزور"],  # الرقة is also "gentleness"
+    },
+    "IQ": {
+        "en": ["Mosul", "Anbar", "Kirkuk", "Nineveh"],
+        "fr": ["Mossoul", "Anbar", "Kirkouk", "Ninive"],
+        "ar": ["الموصل", "الأنبار", "كركوك", "نينوى"],
+    },
     "UA": {"en": ["Donbas", "Donbass"], "fr": ["Donbass"], "ar": ["دونباس"]},
 }
 

@@ -306,6 +306,9 @@ def test_economy_text_gets_no_topic(classifier: Classifier) -> None:
         ("en", "Pirates seize tanker in the Gulf of Guinea", "It was boarded off the Niger Delta.", {"NG": 1}),
         ("en", "Latin American leaders meet", "South American and Central American states sent envoys.", {}),
         ("en", "Papua New Guinea election", "Voting in the New Guinea highlands.", {"PG": 2}),
+        ("en", "Car bomb in Kirkuk", "A second blast hit Maiduguri.", {"IQ": 1, "NG": 1}),
+        ("fr", "Attaque dans la région de Tillabéri", "Des renforts sont partis de Gao.", {"ML": 1, "NE": 1}),
+        ("ar", "تفجير في كركوك", "وهجوم آخر في بيشاور.", {"IQ": 1, "PK": 1}),
         ("fr", "Piraterie dans le golfe de Guinée", "Un cyclone approche dans l'océan Indien.", {}),
         ("fr", "Le Real Madrid bat le Paris Saint-Germain", "Les Sud-Américains ont marqué.", {}),
         ("ar", "قرصنة في خليج غينيا", "إعصار في المحيط الهندي يضرب دول أميركا اللاتينية.", {}),
@@ -316,7 +319,8 @@ def test_regions_that_news_names_instead_of_the_state_are_its_mentions(
     classifier: Classifier, language: str, title: str, text: str, countries: dict[str, int]
 ) -> None:
     """North Sinai, El-Arish, Cabo Delgado are Egypt and Mozambique, so an alert rule on EG or MZ
-    sees the attack (an analyst's trial found such items had no country at all); the Niger Delta is
+    sees the attack (an analyst's trial found such items had no country at all), as Kirkuk, Maiduguri,
+    Tillabéri, Gao and Peshawar are Iraq, Nigeria, Niger, Mali and Pakistan; the Niger Delta is
     Nigeria's and New Guinea not Guinea's. Phrases of the gazetteer's ``not-a-country`` entry (the
     Gulf of Guinea, the Indian Ocean, Latin America, Real Madrid) mention no country."""
     assert classifier.classify(title, text, language).countries == countries
