@@ -1241,12 +1241,20 @@ def test_a_court_appeal_is_no_stabbing(classifier: Classifier) -> None:
         ("fr", "Washington relance les pourparlers de Vienne avec Téhéran",
          "Les négociateurs américains et iraniens doivent se retrouver la semaine prochaine.", "pourparlers de Vienne"),
         ("ar", "مصر والأردن تبحثان صفقة القرن", "التقى وزيرا خارجية البلدين في القاهرة.", "صفقة القرن"),
+        ("en", "Morocco severed ties with Iran", "Rabat accused Tehran of arming the Polisario.", "severed ties"),
+        ("fr", "Le Maroc et Israël annoncent la normalisation des relations",
+         "Rabat et Tel-Aviv rouvrent leurs bureaux de liaison.", "normalisation des relations"),
+        ("ar", "إسبانيا تعلن الاعتراف بدولة فلسطين", "قالت الحكومة في مدريد إن القرار يدعم حل الدولتين.",
+         "اعتراف بدولة"),
+        ("fr", "Le Tchad menace de quitter le G5 Sahel", "N'Djamena reproche à ses partenaires leur inaction.",
+         "G5 Sahel"),
     ],
 )
 def test_named_peace_plans_and_talks_are_diplomacy_terms(
     classifier: Classifier, language: str, title: str, text: str, named: str
 ) -> None:
-    """Plans, accords and talks known by a name (the Deal of the Century, the Vienna talks) are terms."""
+    """Plans, accords and talks known by a name (the Deal of the Century, the Vienna talks) are terms,
+    as are ties normalised or severed, the recognition of a state and regional bodies (the G5 Sahel)."""
     result = classifier.classify(title, text, language)
     assert result.labels == ["diplomacy"]
     assert named in terms_of(result, "diplomacy")
