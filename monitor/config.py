@@ -391,6 +391,14 @@ class AlertRule(_Strict):
         return max(1, round(self.digest_minutes * 60))
 
 
+def _alpha_2(value: str) -> str | None:
+    """The alpha-2 code of an ISO 3166-1 alpha-3 code (``MLI`` -> ``ML``), else None."""
+    import pycountry
+
+    country = pycountry.countries.get(alpha_3=value.strip().upper()) if len(value.strip()) == 3 else None
+    return country.alpha_2 if country else None
+
+
 def iso_language(code: str) -> str:
     """An ISO 639-1 code in lower case, as items carry it: ``EN`` is ``en``, and a language tag
     with a region (``en-US``, ``fr_CA``, BCP 47 or POSIX) is its language.
@@ -626,7 +634,7 @@ def alert_rule_problems(
         if field == "countries":
             if value in codes:
                 return None
-            code = by_name.get(value.strip().casefold())
+            code = by_name.get(value.strip().casefold()) or _alpha_2(value)
             hint = f"write its code {code}" if code else "not a gazetteer code (ISO 3166-1 alpha-2, or EU)"
             return f"country {value!r}: {hint}"
         if field == "feeds":

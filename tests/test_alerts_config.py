@@ -50,11 +50,11 @@ def test_unknown_topic_names_the_rule(tmp_path: Path) -> None:
 
 def test_filters_that_could_never_match_are_refused_with_the_fix(tmp_path: Path) -> None:
     """A country or language given by name, an unknown code, a feed id or tag that feeds.yaml lacks:
-    each would load and never fire, so all are refused in one run, each on its line, a name with
-    the code to write."""
+    each would load and never fire, so all are refused in one run, each on its line, a name or an
+    alpha-3 code (MLI) with the code to write."""
     yaml = HEADER + (
         "  - name: jordan-watch\n"
-        "    countries: [Jordan, XX]\n"
+        "    countries: [Jordan, XX, MLI]\n"
         "    feeds: [nosuchfeed]\n"
         "    tags: [nosuchtag]\n"
         "    languages: [arabic]\n"
@@ -66,6 +66,7 @@ def test_filters_that_could_never_match_are_refused_with_the_fix(tmp_path: Path)
         f"{tmp_path}/config/alerts.yaml:5: rules[0] (jordan-watch): country 'Jordan': write its code JO",
         f"{tmp_path}/config/alerts.yaml:5: rules[0] (jordan-watch): country 'XX': not a gazetteer code "
         "(ISO 3166-1 alpha-2, or EU)",
+        f"{tmp_path}/config/alerts.yaml:5: rules[0] (jordan-watch): country 'MLI': write its code ML",
         f"{tmp_path}/config/alerts.yaml:6: rules[0] (jordan-watch): no feed 'nosuchfeed' in feeds.yaml "
         "(feed ids: wire-world)",
         f"{tmp_path}/config/alerts.yaml:7: rules[0] (jordan-watch): no feed in feeds.yaml has the tag 'nosuchtag'",
