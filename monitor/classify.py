@@ -144,7 +144,7 @@ class _Rule:
     actor: bool = False
     #: A ``meetings`` term: a relation term that scores only between two actors of different states.
     actors_only: bool = False
-    #: Sort key of its matches: longer phrases first, then heavier terms, then longer terms;
+    #: Sort key of its matches: longer phrases first, then heavier terms, then longer terms (names);
     #: the serial number makes keys unique so hit tuples never compare rules.
     rank: tuple[int, float, int, int] = (0, 0.0, 0, 0)
 
@@ -166,8 +166,11 @@ class _Rule:
         actor: bool = False,
         actors_only: bool = False,
     ) -> _Rule:
-        """A rule with its ``rank`` filled in."""
-        rank = (-len(words), -weight, -len(term), next(_SERIAL))
+        """A rule with its ``rank`` filled in. A country's ``term`` is its code, so a one-word name
+        ranks by its own length: مصراتة (Misrata, LY) before مصر (EG), which the token also yields
+        once its ending is stripped (phrases of as many words keep the gazetteer's order)."""
+        length = len(words[0]) if topic == _COUNTRY and len(words) == 1 else len(term)
+        rank = (-len(words), -weight, -length, next(_SERIAL))
         return cls(
             topic, language, term, words, prefix, weight, exclusion, context, negation, relation, party, title_only,
             actor, actors_only, rank,

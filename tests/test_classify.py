@@ -309,6 +309,11 @@ def test_economy_text_gets_no_topic(classifier: Classifier) -> None:
         ("en", "Car bomb in Kirkuk", "A second blast hit Maiduguri.", {"IQ": 1, "NG": 1}),
         ("fr", "Attaque dans la région de Tillabéri", "Des renforts sont partis de Gao.", {"ML": 1, "NE": 1}),
         ("ar", "تفجير في كركوك", "وهجوم آخر في بيشاور.", {"IQ": 1, "PK": 1}),
+        ("ar", "سيارة مفخخة في مصراتة", "وهجوم في شمال مالي على الجيش المالي.", {"LY": 1, "ML": 2}),
+        ("ar", "الوضع المالي للحكومة", "تساقطت قطرات المطر بعد صلاة المغرب وأصيب في اليد اليمنى.", {}),
+        ("ar", "الروس والأتراك في الحديدة", "اجتماع في ولاية النيجر قرب بحيرة تشاد.",
+         {"RU": 1, "TR": 1, "YE": 1, "NG": 1}),
+        ("en", "Bandits kidnap pupils in Niger State", "Hamas and the Lake Chad basin were not involved.", {"NG": 1}),
         ("fr", "Piraterie dans le golfe de Guinée", "Un cyclone approche dans l'océan Indien.", {}),
         ("fr", "Le Real Madrid bat le Paris Saint-Germain", "Les Sud-Américains ont marqué.", {}),
         ("ar", "قرصنة في خليج غينيا", "إعصار في المحيط الهندي يضرب دول أميركا اللاتينية.", {}),
@@ -322,7 +327,10 @@ def test_regions_that_news_names_instead_of_the_state_are_its_mentions(
     sees the attack (an analyst's trial found such items had no country at all), as Kirkuk, Maiduguri,
     Tillabéri, Gao and Peshawar are Iraq, Nigeria, Niger, Mali and Pakistan; the Niger Delta is
     Nigeria's and New Guinea not Guinea's. Phrases of the gazetteer's ``not-a-country`` entry (the
-    Gulf of Guinea, the Indian Ocean, Latin America, Real Madrid) mention no country."""
+    Gulf of Guinea, the Indian Ocean, Latin America, Real Madrid, Lake Chad) mention no country, nor do
+    Arabic words that fold onto a name (قطرات drops, اليمنى the right hand, صلاة المغرب the sunset
+    prayer, المالي financial). Misrata (مصراتة) is Libya although its stripped form is Egypt (مصر):
+    a longer name wins."""
     assert classifier.classify(title, text, language).countries == countries
 
 
