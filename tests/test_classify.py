@@ -994,6 +994,11 @@ def test_an_attack_method_with_a_militant_group_is_an_attack_event(
         ("en", "Last suspect in the 9/11 attacks arrested in Pakistan", "9/11 attack*"),
         ("fr", "Procès des attentats du 13 novembre : le verdict attendu", "attentats du 13 novembre"),
         ("ar", "اعتقال آخر متهم بالضلوع في اعتداءات 11 سبتمبر", "اعتداء 11 سبتمبر"),
+        # armed Islamists are combatants, whatever party the word "Islamist" also names
+        ("en", "Armed Islamists kill 12 soldiers in ambush", "armed islamist*"),
+        ("fr", "L'armée affirme avoir tué 109 islamistes armés en un an", "islamiste armé"),
+        ("ar", "مقتل ثلاثة جنود في كمين نصبه مسلحون إسلاميون", "مسلح إسلامي"),
+        ("ar", "جماعة الشباب تنصب كمينا لقافلة بوروندية في الصومال", "جماعة الشباب"),
     ],
 )
 def test_a_named_armed_group_or_a_dated_attack_labels_the_item(
