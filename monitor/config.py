@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
+import pycountry
 import structlog
 import yaml
 from pydantic import (
@@ -393,8 +394,6 @@ class AlertRule(_Strict):
 
 def _alpha_2(value: str) -> str | None:
     """The alpha-2 code of an ISO 3166-1 alpha-3 code (``MLI`` -> ``ML``), else None."""
-    import pycountry
-
     country = pycountry.countries.get(alpha_3=value.strip().upper()) if len(value.strip()) == 3 else None
     return country.alpha_2 if country else None
 
