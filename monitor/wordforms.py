@@ -34,6 +34,7 @@ are matched by prefix terms (``terroris*``, ``diplomati*``) in the rules, not gu
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from monitor.textnorm import is_arabic_letter
@@ -123,11 +124,20 @@ def fold_latin(word: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+#: Nouns whose first و is a root letter, not "and": وزارة (ministry, normalized وزاره), وزاري
+#: (ministerial) would otherwise yield زار (visited), a diplomacy relation term. The verb's own
+#: forms keep the clitic (وزار "and visited", وزارت); "وزاره" read as "and visited him" is lost.
+_ROOT_WAW = re.compile(r"وزار(?:ه|ات|ي|يه|يين|يون|يا)")
+
+
 def arabic_forms(token: str) -> tuple[str, ...]:
     """Candidate forms of a normalized Arabic token: clitics and one suffix off (module docstring)."""
     out = dict.fromkeys([token])
     bases = [token]
+    root_waw = bool(_ROOT_WAW.fullmatch(token))
     for prefix in _AR_PREFIXES:
+        if prefix == "و" and root_waw:
+            continue
         if token.startswith(prefix) and len(token) - len(prefix) >= _MIN_STEM:
             bases.append(token[len(prefix) :])
             if prefix.endswith("لل"):  # li- + al-: the article's alef is not written (للأمم = ل + الأمم)

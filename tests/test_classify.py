@@ -214,6 +214,8 @@ def test_jihad_as_a_word_is_weaker_than_jihadists(classifier: Classifier) -> Non
         ("fr", "Attentat à Ouagadougou", "L'attaque n'a pas été revendiquée. Des hommes armés ont ouvert le feu.",
          "revendiqué*"),
         ("ar", "انفجار عبوة ناسفة في العريش", "لم تعلن أي جهة مسؤوليتها عن الهجوم حتى الآن.", "مسؤولية عن"),
+        ("en", "Suicide bomber kills 14 at market in Borno", "No group immediately claimed responsibility.",
+         "claimed responsibility"),
     ],
 )
 def test_a_claim_that_was_not_made_is_no_evidence(
@@ -693,36 +695,44 @@ def test_negation_cue_reaches_its_window_forward_and_backward() -> None:
 
 
 @pytest.mark.parametrize(
-    ("language", "title", "text"),
+    ("language", "title", "text", "shown"),
     [
         (
             "en",
             "Man stabbed in London street",
             "A man was stabbed in east London on Tuesday. Police said the attack was not being treated "
             "as terrorism and found no evidence of a terrorist motive.",
+            True,
         ),
         (
             "fr",
             "Attaque au couteau à Lyon : un blessé",
             "Un homme a été blessé au couteau samedi à Lyon. Le parquet écarte à ce stade la piste "
             "terroriste ; la piste terroriste est écartée, selon une source policière.",
+            True,
         ),
         (
             "ar",
             "طعن رجل في شارع بالقاهرة",
             "أصيب رجل بطعنات في أحد شوارع القاهرة، واستبعدت الشرطة وجود دوافع إرهابية، "
             "وقالت إنه لا علاقة للحادث بالإرهاب.",
+            True,
         ),
+        # found by an analyst's trial: "not terror-related", "pas de motif terroriste", مستبعدة وجود
+        # (an excluded phrase is not shown; a negated term is)
+        ("en", "Mall stabbing not terror-related, police say", "Police said the attack was not terror-related.", False),
+        ("fr", "Attaque au couteau : pas de motif terroriste", "Le parquet n'a trouvé aucun motif terroriste.", True),
+        ("ar", "حادث دهس في برلين", "قالت الشرطة إن السائق كان مخمورا، مستبعدة وجود دوافع سياسية أو إرهابية.", True),
     ],
 )
 def test_ruled_out_terrorism_is_not_counter_terrorism(
-    classifier: Classifier, language: str, title: str, text: str
+    classifier: Classifier, language: str, title: str, text: str, shown: bool
 ) -> None:
     """Default rules: a stabbing where the police rule out terrorism gets no topic, in each language."""
     result = classifier.classify(title, text, language)
     assert "counter-terrorism" not in result.labels
-    terror = [e for e in result.evidence.get("counter-terrorism", []) if e.term.startswith(("terroris", "إرهاب"))]
-    assert terror and all(e.negated for e in terror)  # shown as negated, scoring nothing
+    terror = [e for e in result.evidence.get("counter-terrorism", []) if e.term.startswith(("terror", "إرهاب"))]
+    assert bool(terror) == shown and all(e.negated for e in terror)  # shown as negated, scoring nothing
 
 
 @pytest.mark.parametrize(

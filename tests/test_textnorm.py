@@ -54,6 +54,15 @@ def test_clitic_prefixes_are_removed_as_lookup_forms() -> None:
     assert "مصري" in set(arabic_forms(normalize("المصرية")))
 
 
+def test_the_waw_of_ministry_is_no_clitic() -> None:
+    """وزارة (ministry) and وزاري (ministerial) never yield زار (visited), a relation term; the verb
+    with "and" does (found by an analyst's trial: phantom visits in ministry news)."""
+    for word in ("وزارة", "وزاري", "وزارية", "وزارات"):
+        assert "زار" not in arabic_forms(normalize(word)), word
+    assert "زار" in arabic_forms(normalize("وزار"))
+    assert "زار" in arabic_forms(normalize("وزارت"))
+
+
 def test_script_shares_tell_arabic_from_mojibake() -> None:
     """Real Arabic is Arabic-script; its windows-1252 mojibake is Latin-range."""
     text = "مجلس الأمن يدين الهجوم"
