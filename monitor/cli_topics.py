@@ -127,7 +127,11 @@ def classify(
 @topics_app.command("eval")
 def eval_command(
     files: Annotated[
-        list[Path], typer.Argument(help="Labelled JSON Lines files (see tests/data/GUIDELINE.md).")
+        list[Path],
+        typer.Argument(
+            help='Labelled JSON Lines files, one item a line: {"id", "language", "labels": [topics], "title", '
+            '"text", "split"?: dev|heldout, "kind"?} (see tests/data/GUIDELINE.md).'
+        ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
     split: Annotated[
@@ -164,6 +168,8 @@ def eval_command(
     if errors:
         typer.echo("error: " + "\n".join(errors), err=True)
         raise typer.Exit(EXIT_CONFIG)
+    if split and not items:
+        typer.echo(f"warning: no item of split {split!r} (an item without a 'split' field is dev)", err=True)
     report = evaluate(items, classifier.classify, classifier.topic_names)
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")

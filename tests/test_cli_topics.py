@@ -214,6 +214,16 @@ def test_topics_eval_lists_every_bad_line_in_one_run(tmp_path: Path) -> None:
     assert listed[MAX_LINE_ERRORS:] == ["... and 4 more"]
 
 
+def test_topics_eval_warns_when_the_split_selects_nothing(tmp_path: Path) -> None:
+    """--split heldout on a file without split fields scores 0 items: said on stderr (an analyst's
+    trial took the empty table for a result)."""
+    path = tmp_path / "one.jsonl"
+    path.write_text('{"id": "a", "language": "fr", "labels": [], "title": "Météo", "text": "Il pleuvra."}\n')
+    result = run("topics", "eval", str(path), "--split", "heldout")
+    assert result.returncode == 0 and result.stdout.startswith("0 items")
+    assert "warning: no item of split 'heldout' (an item without a 'split' field is dev)" in result.stderr
+
+
 def test_topics_eval_without_the_corpus_says_so_once(tmp_path: Path) -> None:
     """400 corpus references and no corpus folder: one error, not one per line."""
     result = run("topics", "eval", "tests/data/corpus_labels.jsonl", "--corpus", str(tmp_path / "none"))
