@@ -1009,6 +1009,9 @@ def test_an_attack_method_with_a_militant_group_is_an_attack_event(
         ("fr", "L'armée affirme avoir tué 109 islamistes armés en un an", "islamiste armé"),
         ("ar", "مقتل ثلاثة جنود في كمين نصبه مسلحون إسلاميون", "مسلح إسلامي"),
         ("ar", "جماعة الشباب تنصب كمينا لقافلة بوروندية في الصومال", "جماعة الشباب"),
+        # counter-terrorism operations known by their name; القسام alone is Hamas's armed wing
+        ("fr", "Fin de l'opération Barkhane : la France et le Tchad doivent coopérer", "opération Barkhane"),
+        ("ar", "استشهاد قياديين بالقسام في غارات إسرائيلية على لبنان", "القسام"),
     ],
 )
 def test_a_named_armed_group_or_a_dated_attack_labels_the_item(
