@@ -39,8 +39,9 @@ How a text is scored, per topic:
    while the title and lede name at least ``min_sides`` different sides (countries by their
    gazetteer code, capitals as metonyms: "Rabat accueille froidement la proposition d'Alger";
    international bodies in the topic's ``parties`` by their code: "défie la Cédéao"), adds the topic's
-   ``relation_weight`` once (``title_relation_weight`` when the term is in the title, if set) and
-   counts as a term in the lede. This is the source-actor, verb,
+   ``relation_weight`` once (``title_relation_weight`` when the term is in the title, if set;
+   ``title_adjacent_relation_weight`` when it also stands right next to a side there, "Saudi
+   warns U.S.", not "New Zealand museum agrees ...") and counts as a term in the lede. This is the source-actor, verb,
    target-actor pattern of political event coding (CAMEO: Gerner, Schrodt, Yilmaz & Abu-Jabr,
    "Conflict and Mediation Event Observations", 2002), which short feed items often carry
    without any diplomatic noun. The evidence reads ``term + codes`` ("accueille + DZ, MA").
@@ -449,13 +450,15 @@ class Classifier:
         states: set[str],
         actor_states: dict[_Where, set[str]],
         parties: dict[str, set[str]],
+        adjacent: set[str],
     ) -> None:
         """Score each topic's relation term up front as an event when enough sides are named up
         front (module docstring, 7): ``actor_relation_weight`` when two of the states are named by
         actors, otherwise ``relation_weight``. A topic with no relation term up front but a
         ``meetings`` term scores it only in the first case, with the two actors named in the same
         part as the term (title, or lede): "Trump left after a meeting" under a headline naming
-        Putin and Trump is not their meeting."""
+        Putin and Trump is not their meeting. A title event of a topic in ``adjacent`` scores
+        ``title_adjacent_relation_weight`` when the topic sets it (see :class:`_Headline`)."""
         for name in dict.fromkeys([*relations, *meetings]):
             topic = self._topics[name]
             relation = relations.get(name)
@@ -471,6 +474,8 @@ class Classifier:
             if len(sides) >= topic.min_sides:
                 if leaders:
                     weight = topic.actor_relation_weight
+                elif where == "title" and name in adjacent and topic.title_adjacent_relation_weight:
+                    weight = topic.title_adjacent_relation_weight
                 elif where == "title" and topic.title_relation_weight:
                     weight = topic.title_relation_weight
                 else:
@@ -497,12 +502,15 @@ class Classifier:
         parties: dict[str, set[str]] = defaultdict(set)  # topic -> its parties named up front
         relations: dict[str, tuple[str, _Where]] = {}  # topic -> first relation term up front, where
         meetings: dict[str, tuple[str, _Where]] = {}  # topic -> first meeting term up front, where
+        headline = _Headline()
         parts: tuple[tuple[_Where, str], ...] = (("title", title), ("body", cut_related(text)))
         for where, part in parts:
             toks = tokens(normalize(expand_acronyms(part) if lang in ("en", "") else part))
             factors = tally.factors(where, len(toks))
             for rule, (count, at, negated) in self._matches(toks, lang).items():
                 in_front = where == "title" or 0 <= at < LEDE_TOKENS
+                if where == "title" and count:
+                    headline.add(rule, at)
                 if rule.topic == _COUNTRY:
                     if not rule.actor:
                         countries[rule.term] += count
@@ -516,7 +524,9 @@ class Classifier:
                         parties[rule.topic].add(rule.term)
                 else:
                     tally.add(rule, count, negated, where, factors[rule.topic], in_front)
-        self._relation_events(tally, relations, meetings, sides.states, sides.actor_states, parties)
+        self._relation_events(
+            tally, relations, meetings, sides.states, sides.actor_states, parties, headline.adjacent()
+        )
         home = sides.at_home()
         if home:
             tally.at_home(home)
@@ -550,6 +560,38 @@ class _Sides:
         if self.territories and len(self.states) == 1:
             return f"{', '.join(sorted(self.territories))} is {next(iter(self.states))}"
         return ""
+
+
+class _Headline:
+    """Where the title's relation terms and sides are, to tell a headline whose verb stands next
+    to a state ("Saudi warns U.S. ...", "Baghdad, Washington agree", "نددت كوريا الشمالية") from one
+    where a state only qualifies a noun ("New Zealand museum agrees to return items", "Myanmar
+    model ... denied entry to Thailand"). Headlines keep subject and verb together (the
+    compressed subject-verb-object order of headline grammar); a verb beside a side is that
+    side's act. Positions are each rule's first match, in title tokens."""
+
+    def __init__(self) -> None:
+        self.sides: list[tuple[int, int]] = []  # spans of countries and actors
+        self.parties: dict[str, list[tuple[int, int]]] = defaultdict(list)  # topic -> spans of its parties
+        self.relations: dict[str, list[tuple[int, int]]] = defaultdict(list)  # topic -> spans of its verbs
+
+    def add(self, rule: _Rule, at: int) -> None:
+        """A match of ``rule`` in the title starting at token ``at``."""
+        span = (at, at + len(rule.words))
+        if rule.topic == _COUNTRY:
+            self.sides.append(span)
+        elif rule.party:
+            self.parties[rule.topic].append(span)
+        elif rule.relation and not rule.actors_only:
+            self.relations[rule.topic].append(span)
+
+    def adjacent(self) -> set[str]:
+        """Topics with a relation term right before or after a side (a country, an actor, a party)."""
+        return {
+            topic
+            for topic, verbs in self.relations.items()
+            if any(v0 == s1 or v1 == s0 for v0, v1 in verbs for s0, s1 in (*self.sides, *self.parties[topic]))
+        }
 
 
 class _Tally:

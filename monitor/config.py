@@ -247,6 +247,11 @@ class TopicConfig(_Strict):
     #: activity") is stronger evidence than the same verb in the lede, as a title match is for
     #: terms (``title_weight``). 0: the same as ``relation_weight``.
     title_relation_weight: float = Field(0.0, ge=0, allow_inf_nan=False)
+    #: Score of a title relation event whose term stands right next to a side ("Saudi warns U.S.",
+    #: "Baghdad, Washington agree"), for topics relating states (``country_sides``): the verb is a
+    #: state's own act, not a noun's that a state name qualifies ("New Zealand museum agrees ...").
+    #: 0: the same as ``title_relation_weight``.
+    title_adjacent_relation_weight: float = Field(0.0, ge=0, allow_inf_nan=False)
     languages: dict[str, LanguageRules]
 
     @field_validator("languages")
@@ -279,12 +284,17 @@ class TopicConfig(_Strict):
             rules.relations or rules.roles or rules.meetings for rules in self.languages.values()
         ):
             raise ValueError("relation_weight is set but no language has relations, roles or meetings")
-        for key in ("title_relation_weight", "actor_relation_weight"):
+        for key in ("title_relation_weight", "title_adjacent_relation_weight", "actor_relation_weight"):
             if getattr(self, key) and not self.relation_weight:
                 raise ValueError(
                     f"{key}: is set but relation_weight is 0 or missing, so no relation event is scored: "
                     "set relation_weight (diplomacy has 3.5) or remove it"
                 )
+        if self.title_adjacent_relation_weight and not self.country_sides:
+            raise ValueError(
+                "title_adjacent_relation_weight: is set but country_sides is off; it weighs a headline verb "
+                "beside a state, for topics relating states (diplomacy): remove it or set country_sides"
+            )
         if self.min_sides < 2 and self.country_sides:
             raise ValueError("min_sides 1 needs country_sides: false (any country beside a verb would do)")
         return self

@@ -153,6 +153,12 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
             "      en:\n        terms:\n          talks: 2\n",
             r"topics\.yaml:3: topics\.t: title_relation_weight: is set but relation_weight is 0 or missing",
         ),
+        (
+            "topics:\n  t:\n    relation_weight: 3\n    min_sides: 1\n    country_sides: false\n"
+            "    title_adjacent_relation_weight: 5\n    languages:\n"
+            "      en:\n        terms:\n          talks: 2\n        relations: [warns]\n",
+            r"topics\.t: title_adjacent_relation_weight: is set but country_sides is off",
+        ),
         # actors: a code that is not a country, a language that is not ISO 639-1, one name under two states
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n"
