@@ -1304,6 +1304,8 @@ def test_a_court_appeal_is_no_stabbing(classifier: Classifier) -> None:
          "اعتراف بدولة"),
         ("fr", "Le Tchad menace de quitter le G5 Sahel", "N'Djamena reproche à ses partenaires leur inaction.",
          "G5 Sahel"),
+        ("ar", "قمة تحالف دول الساحل في نيامي", "اتفق رؤساء مالي والنيجر وبوركينا فاسو على قوة موحدة.",
+         "تحالف دول الساحل"),
     ],
 )
 def test_named_peace_plans_and_talks_are_diplomacy_terms(
