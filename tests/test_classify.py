@@ -1306,6 +1306,7 @@ def test_a_court_appeal_is_no_stabbing(classifier: Classifier) -> None:
          "G5 Sahel"),
         ("ar", "قمة تحالف دول الساحل في نيامي", "اتفق رؤساء مالي والنيجر وبوركينا فاسو على قوة موحدة.",
          "تحالف دول الساحل"),
+        ("fr", "Entre la Cédéao et l'AES, un face-à-face tendu", "Le Mali et le Niger ont quitté la Cédéao.", "AES"),
     ],
 )
 def test_named_peace_plans_and_talks_are_diplomacy_terms(
