@@ -287,6 +287,8 @@ class Classifier:
         self._add_actors(topics.actors)
         self._memo: dict[str, dict[str, _Entry]] = {lang: {} for lang in (*self._languages, "")}
         self._forms_memo: dict[str, tuple[str, ...]] = {}
+        # language -> (word, next word) -> phrase rules whose first two words they match
+        self._pairs: dict[str, dict[tuple[str, str], tuple[_Rule, ...]]] = {lang: {} for lang in self._memo}
 
     def _add_actors(self, actors: dict[str, dict[str, tuple[str, ...]]]) -> None:
         """Compile ``actors`` beside the countries (checked by :func:`gazetteer_problems`)."""
@@ -387,6 +389,7 @@ class Classifier:
             if len(memo) + len(new) > _MEMO_MAX:
                 memo.clear()
                 self._forms_memo.clear()
+                self._pairs[lang].clear()
                 new = set(toks)
             for tok in new:
                 memo[tok] = self._entry(tok, lang)
@@ -396,6 +399,7 @@ class Classifier:
         """Rule -> (matches, token index of the first match, matches under a negation cue) in one
         token list, exclusions applied."""
         memo = self._entries(toks, lang)
+        pairs = self._pairs[lang]
         hits: list[tuple[tuple[int, float, int, int], int, int, _Rule]] = []
         last = len(toks) - 1
         for i in [i for i, tok in enumerate(toks) if memo[tok] is not _NO_ENTRY]:
@@ -403,23 +407,27 @@ class Classifier:
             for rule in singles:
                 hits.append((rule.rank, i, i + 1, rule))
             if i < last and (by_second or second_prefix):
-                hits.extend(self._phrases_at(toks, i, by_second, second_prefix))
+                pair = (toks[i], toks[i + 1])
+                started = pairs.get(pair)
+                if started is None:  # most pairs start nothing: the memo saves their form probes
+                    if len(pairs) > _MEMO_MAX:
+                        pairs.clear()
+                    started = pairs[pair] = self._phrases_started(toks[i + 1], by_second, second_prefix)
+                for rule in started:
+                    if len(rule.words) == 2 or self._rest_at(toks, i, rule):
+                        hits.append((rule.rank, i, i + len(rule.words), rule))
         return _count(hits) if hits else {}
 
-    def _phrases_at(
-        self, toks: list[str], i: int, by_second: dict[str, list[_Rule]], second_prefix: tuple[_Rule, ...]
-    ) -> list[tuple[tuple[int, float, int, int], int, int, _Rule]]:
-        """Phrase rules starting at token ``i``, keyed on their second word (one dict probe per form)."""
-        out = []
-        forms = self._forms(toks[i + 1])
-        for rule in second_prefix:
-            if any(f.startswith(rule.words[1]) for f in forms):
-                out.append((rule.rank, i, i + 2, rule))
+    def _phrases_started(
+        self, second: str, by_second: dict[str, list[_Rule]], second_prefix: tuple[_Rule, ...]
+    ) -> tuple[_Rule, ...]:
+        """Phrase rules of a first word's entry whose second word matches the token ``second``
+        (one dict probe per form); words 3.. are checked at each position."""
+        forms = self._forms(second)
+        out = [rule for rule in second_prefix if any(f.startswith(rule.words[1]) for f in forms)]
         for form in forms:
-            for rule in by_second.get(form, ()):
-                if len(rule.words) == 2 or self._rest_at(toks, i, rule):
-                    out.append((rule.rank, i, i + len(rule.words), rule))
-        return out
+            out.extend(by_second.get(form, ()))
+        return tuple(out)
 
     def _rest_at(self, toks: list[str], i: int, rule: _Rule) -> bool:
         """Do words 3.. of a phrase rule match the tokens after ``i + 1``?"""
