@@ -92,7 +92,7 @@ MIN_PREFIX = 3
 #: Pseudo-topic under which gazetteer names are indexed.
 _COUNTRY = "\x00country"
 #: Key of the gazetteer entry listing phrases that hold a country's name without mentioning it.
-NOT_A_COUNTRY = "not-a-country"
+NOT_A_COUNTRY_KEY = "not-a-country"
 _SERIAL = itertools.count()
 #: Memo entries kept per classifier before the memo is cleared (bounded memory).
 _MEMO_MAX = 500_000
@@ -853,7 +853,7 @@ def _parse_countries(path: Path, stamp: tuple[int, int] | None) -> dict[str, dic
         for code, by_lang in data.items():
             for lang, names in by_lang.items():
                 for name in names:
-                    out[lang][str(name)] = "" if code == NOT_A_COUNTRY else str(code)
+                    out[lang][str(name)] = "" if code == NOT_A_COUNTRY_KEY else str(code)
         return dict(out)
     except (OSError, yaml.YAMLError, AttributeError, TypeError) as exc:
         raise ConfigError(f"{path}: invalid country gazetteer: {exc}") from exc
