@@ -1011,6 +1011,9 @@ _INTERCEPTED = "Air defences intercepted it, the coalition said."
          "targets + HEZBOLLAH"),
         ("fr", "Le Hezbollah cible une position de l'armée israélienne", "Le groupe a revendiqué l'attaque.",
          "ciblé* + HEZBOLLAH"),
+        # the military communiqué's "neutralised" (found missing by an analyst's trial)
+        ("fr", "Turquie : un cadre du PKK « neutralisé » par une frappe de drone en Irak",
+         "Le ministère turc de la Défense a annoncé sa mort.", "neutralis* + PKK"),
     ],
 )
 def test_an_attack_method_with_a_militant_group_is_an_attack_event(
