@@ -157,6 +157,7 @@ def demo(
     verbose: Annotated[bool, typer.Option(help="Daemon logs on stderr instead of a log file.")] = False,
 ) -> None:
     """Serve built-in feeds on 127.0.0.1, run the daemon on them, print alerts with their reasons."""
+    from monitor.config import load_topics
     from monitor.embedded_redis import resolve_redis_url
     from monitor.logs import configure_logging
     from monitor.settings import Settings
@@ -166,6 +167,7 @@ def demo(
         # the demo's own output is the alerts: its supervisor logs only warnings unless --verbose
         configure_logging(settings.log_format, settings.log_level if verbose else "warning")
         topics = default_topics(settings.config_dir)
+        load_topics(topics)  # broken rules are refused here, naming the file, not in the workers' log
         url, embedded = resolve_redis_url(
             settings.redis_url, settings.redis_url_is_default, settings.state_dir
         )

@@ -336,6 +336,19 @@ def test_run_serves_metrics_and_healthz_over_http(env: dict[str, str], tmp_path:
     assert code == 0
 
 
+def test_demo_refuses_broken_topic_rules_naming_the_file(env: dict[str, str], tmp_path: Path) -> None:
+    """A config folder whose topics.yaml is broken: the demo exits 2 naming that file and line, instead
+    of printing "0 alert(s)" while its workers fail on a temporary copy (an analyst's trial)."""
+    folder = tmp_path / "draft"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "config", folder)
+    rules = folder / "topics.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("threshold: 6.5", "threshold: 0", 1), encoding="utf-8")
+    proc = run_monitor("demo", "--duration", "5", env={**env, "MONITOR_CONFIG_DIR": str(folder)}, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"error: {rules}:")
+    assert "topics.diplomacy.threshold" in proc.stderr and "alert(s)" not in proc.stdout
+
+
 def test_demo_config_links_the_real_topic_rules(tmp_path: Path) -> None:
     """The demo's topics.yaml is a link to config/topics.yaml, so an analyst's edit of the real
     rules reaches the demo's workers (which reload it) instead of a copy nobody edits."""
