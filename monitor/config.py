@@ -197,6 +197,25 @@ def _check_language(code: str) -> None:
         raise ValueError(f"language {code!r}: write {written!r} (ISO 639-1 codes are lower case)")
 
 
+#: Languages written in Arabic script: their rules may hold Arabic words, the others may not.
+_ARABIC_SCRIPT_LANGUAGES = frozenset({"ar", "fa", "ur", "ps"})
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+def _check_script(code: str, rules: LanguageRules) -> None:
+    """Reject an Arabic-script term under a language written in another script: it would never
+    match, since the rules of ``code`` only see texts of that language (an analyst's trial put
+    قرصنة under ``en:`` and lost its English labels without a word)."""
+    for field in ("terms", "context", "against", "parties", "exclude", "negated_by", "negated_after", "relations",
+                  "roles", "meetings"):
+        for term in getattr(rules, field):
+            if _ARABIC_LETTER.search(term):
+                raise ValueError(
+                    f"{code}.{field}: term {term!r} is in Arabic script under '{code}', whose texts it never "
+                    "matches: move it under 'ar:'"
+                )
+
+
 def _check_term(term: str) -> None:
     """Reject terms that cannot match anything sensible (the error names the term)."""
     core = term[:-1] if term.endswith("*") else term
@@ -257,8 +276,10 @@ class TopicConfig(_Strict):
     @field_validator("languages")
     @classmethod
     def _iso_languages(cls, languages: dict[str, LanguageRules]) -> dict[str, LanguageRules]:
-        for code in languages:
+        for code, rules in languages.items():
             _check_language(code)
+            if code not in _ARABIC_SCRIPT_LANGUAGES:
+                _check_script(code, rules)
         return languages
 
     @model_validator(mode="after")
@@ -535,7 +556,13 @@ def _term_line(node: yaml.Node | None, msg: str) -> int | None:
     error points at the bad term or key, not at its section's header."""
     path = re.match(r"((?:[\w-]+\.)*[\w-]+): ", msg)
     if path and node is not None:
-        return _walk(node, tuple(path.group(1).split(".")))[1]
+        section, line = _walk(node, tuple(path.group(1).split(".")))
+        return _entry_line(section, msg[path.end():]) or line
+    return _entry_line(node, msg)
+
+
+def _entry_line(node: yaml.Node | None, msg: str) -> int | None:
+    """The line of the entry of ``node`` that ``msg`` names (``term 'X' ...``, ``party 'X' ...``)."""
     named = re.match(r"(?:term|party) (['\"])(.+?)\1", msg)
     if not named or node is None:
         return None

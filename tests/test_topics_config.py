@@ -153,6 +153,12 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
             "      en:\n        terms:\n          talks: 2\n",
             r"topics\.yaml:3: topics\.t: title_relation_weight: is set but relation_weight is 0 or missing",
         ),
+        # an Arabic term under en: (an analyst's trial lost its English labels without a word)
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          piracy: 2\n          قرصنة: 4\n",
+            r"topics\.yaml:7: topics\.t\.languages: en\.terms: term 'قرصنة' is in Arabic script under 'en'.*"
+            r"move it under 'ar:'",
+        ),
         (
             "topics:\n  t:\n    relation_weight: 3\n    min_sides: 1\n    country_sides: false\n"
             "    title_adjacent_relation_weight: 5\n    languages:\n"
