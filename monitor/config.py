@@ -162,6 +162,19 @@ class LanguageRules(_Strict):
                 )
         return terms
 
+    @model_validator(mode="after")
+    def _one_weight_a_term(self) -> LanguageRules:
+        """A term under both ``terms`` and ``context`` has two weights, and only one would count."""
+        context = {_rule_key(term): term for term in self.context}
+        for term in self.terms:
+            other = context.get(_rule_key(term))
+            if other is not None:
+                raise ValueError(
+                    f"context: term {other!r} is also under terms (as {term!r}): only one weight would "
+                    "count; keep it in one of them"
+                )
+        return self
+
     @field_validator("exclude", "negated_by", "negated_after", "relations", "roles", "meetings")
     @classmethod
     def _check_exclude(cls, exclude: tuple[str, ...]) -> tuple[str, ...]:

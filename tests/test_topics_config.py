@@ -153,6 +153,12 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
             "      en:\n        terms:\n          talks: 2\n",
             r"topics\.yaml:3: topics\.t: title_relation_weight: is set but relation_weight is 0 or missing",
         ),
+        # one term under terms and context: two weights, one would count
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          piracy: 4\n"
+            "        context:\n          Piracy: 2\n",
+            r"topics\.yaml:8: topics\.t\.languages\.en: context: term 'Piracy' is also under terms \(as 'piracy'\)",
+        ),
         # an Arabic term under en: (an analyst's trial lost its English labels without a word)
         (
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          piracy: 2\n          قرصنة: 4\n",
