@@ -212,17 +212,19 @@ def _check_language(code: str) -> None:
 
 #: Languages written in Arabic script: their rules may hold Arabic words, the others may not.
 _ARABIC_SCRIPT_LANGUAGES = frozenset({"ar", "fa", "ur", "ps"})
-_ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 
 
 def _check_script(code: str, rules: LanguageRules) -> None:
-    """Reject an Arabic-script term under a language written in another script: it would never
-    match, since the rules of ``code`` only see texts of that language (an analyst's trial put
-    قرصنة under ``en:`` and lost its English labels without a word)."""
+    """Reject an Arabic-script term under a language written in another script: the rules of
+    ``code`` are used for texts of that language (and for texts of unknown language, with every
+    language's), so it would never match where it was meant to (an analyst's trial put قرصنة
+    under ``en:`` in place of "piracy" and lost its English labels without a word)."""
+    from monitor.textnorm import is_arabic_letter
+
     for field in ("terms", "context", "against", "parties", "exclude", "negated_by", "negated_after", "relations",
                   "roles", "meetings"):
         for term in getattr(rules, field):
-            if _ARABIC_LETTER.search(term):
+            if any(is_arabic_letter(ch) for ch in term):
                 raise ValueError(
                     f"{code}.{field}: term {term!r} is in Arabic script under '{code}', whose texts it never "
                     "matches: move it under 'ar:'"
