@@ -141,11 +141,13 @@ def rule_matches(rule: AlertRule, item: Item, feed_tags: Iterable[str] = ()) -> 
 def reason_for(rule: AlertRule, item: Item) -> str:
     """One sentence saying why ``rule`` fired for ``item``: topics with scores and top terms.
 
-    A term matched in both title and body is listed once with its counts added up
+    The topics are the item's labels that the rule watches (all its labels for a rule with no
+    ``topics``): a maritime desk's alert does not list counter-terrorism evidence. A term matched
+    in both title and body is listed once with its counts added up
     (:func:`monitor.alert_render.term_counts`, shared with the alert renderer).
     """
     parts = []
-    for topic in item.labels:
+    for topic in [t for t in item.labels if not rule.topics or t in rule.topics]:
         terms = term_counts(item.evidence.get(topic, []), limit=5)
         parts.append(f"{topic} {item.topics[topic]:.1f} ({terms})")
     return f"rule {rule.name}: " + "; ".join(parts)

@@ -518,6 +518,8 @@ def test_a_counterterrorism_job_title_is_not_evidence(classifier: Classifier) ->
 def test_alert_reason_lists_a_term_once_with_title_and_body_counts_added() -> None:
     """reason_for merges 'counter-terrorism' matched in title (1) and body (2) into one entry ×3;
     a negated match (it scored nothing) is not a reason."""
+    import dataclasses
+
     from monitor.alerts import reason_for
     from monitor.config import AlertRule
     from monitor.model import Evidence, Item
@@ -545,6 +547,15 @@ def test_alert_reason_lists_a_term_once_with_title_and_body_counts_added() -> No
     )
     expected = "rule ct: counter-terrorism 12.0 (counter-terrorism ×3, cell* ×1)"
     assert reason_for(AlertRule(name="ct"), item) == expected
+    # a rule watching other topics gives only theirs (an analyst's trial read counter-terrorism
+    # evidence in its maritime desk's alert)
+    both = dataclasses.replace(
+        item,
+        topics={"counter-terrorism": 12.0, "diplomacy": 7.0},
+        labels=["counter-terrorism", "diplomacy"],
+        evidence={"counter-terrorism": evidence, "diplomacy": [Evidence("talks", 1, "title", 2.0)]},
+    )
+    assert reason_for(AlertRule(name="dip", topics=["diplomacy"]), both) == "rule dip: diplomacy 7.0 (talks ×1)"
 
 
 def test_context_terms_score_but_need_a_term_to_label() -> None:
