@@ -118,7 +118,7 @@ def rule_matches(rule: AlertRule, item: Item, feed_tags: Iterable[str] = ()) -> 
 
     Topics count when labelled (score at the topic threshold) and at or above ``min_score``.
     """
-    hits = {t for t in item.labels if item.topics.get(t, 0.0) >= rule.min_score}
+    hits = set(fired_topics(rule, item, watched_only=False))
     if rule.topics:
         wanted = set(rule.topics)
         if rule.match == "all" and not wanted <= hits:
@@ -138,16 +138,25 @@ def rule_matches(rule: AlertRule, item: Item, feed_tags: Iterable[str] = ()) -> 
     return not (rule.tags and not set(rule.tags) & set(feed_tags))
 
 
+def fired_topics(rule: AlertRule, item: Item, watched_only: bool = True) -> list[str]:
+    """The item's labels at or above the rule's ``min_score``, in label order; with
+    ``watched_only``, only those the rule names in ``topics`` (all of them for a rule with none)."""
+    return [
+        t for t in item.labels
+        if item.topics.get(t, 0.0) >= rule.min_score and not (watched_only and rule.topics and t not in rule.topics)
+    ]
+
+
 def reason_for(rule: AlertRule, item: Item) -> str:
     """One sentence saying why ``rule`` fired for ``item``: topics with scores and top terms.
 
-    The topics are the item's labels that the rule watches (all its labels for a rule with no
-    ``topics``): a maritime desk's alert does not list counter-terrorism evidence. A term matched
+    The topics are :func:`fired_topics`: the labels the rule watches, at its ``min_score`` (a
+    maritime desk's alert does not list counter-terrorism evidence). A term matched
     in both title and body is listed once with its counts added up
     (:func:`monitor.alert_render.term_counts`, shared with the alert renderer).
     """
     parts = []
-    for topic in [t for t in item.labels if not rule.topics or t in rule.topics]:
+    for topic in fired_topics(rule, item):
         terms = term_counts(item.evidence.get(topic, []), limit=5)
         parts.append(f"{topic} {item.topics[topic]:.1f} ({terms})")
     return f"rule {rule.name}: " + "; ".join(parts)
