@@ -70,7 +70,7 @@ from datasketch import MinHash
 
 from monitor.keys import Keys
 from monitor.model import DedupResult
-from monitor.textnorm import fold, normalize, tokens
+from monitor.textnorm import fold, normalize, tokens, word_tokens
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
@@ -248,7 +248,7 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
     """
     out: set[bytes] = set()
     for paragraph in text.split("\n"):
-        words = tokens(normalize(paragraph))
+        words = word_tokens(paragraph)
         for i in range(len(words) - size + 1):
             out.add(" ".join(words[i : i + size]).encode("utf-8"))
     return out

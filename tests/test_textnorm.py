@@ -1,6 +1,6 @@
 """Normalization and Arabic clitic handling, the ground both matching and dedup stand on."""
 
-from monitor.textnorm import normalize, script_shares, tokens
+from monitor.textnorm import normalize, script_shares, tokens, word_tokens
 from monitor.wordforms import arabic_forms
 
 
@@ -42,6 +42,15 @@ def test_spaces_case_and_nbsp_fold() -> None:
     """NBSP and runs of spaces become one space; case folds."""
     assert normalize("L’ONU appelle à un cessez-le-feu\u00a0immédiat") == "l’onu appelle à un cessez-le-feu immédiat"
     assert tokens(normalize("cessez-le-feu")) == ["cessez", "le", "feu"]
+
+
+def test_word_tokens_are_the_tokens_of_the_normalized_text() -> None:
+    text = "Le\u00a0ministre\tdes  Affaires étrangères\u2003a\u202freçu\n\nوزيرَ   الخارجيّة\u3000المصري\r\nU.S.-led talks"
+    assert word_tokens(text) == tokens(normalize(text))
+    assert word_tokens(text) == [
+        "le", "ministre", "des", "affaires", "étrangères", "a", "reçu", "وزير", "الخارجيه", "المصري",
+        "u", "s", "led", "talks",
+    ]
 
 
 def test_clitic_prefixes_are_removed_as_lookup_forms() -> None:
