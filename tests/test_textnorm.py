@@ -45,7 +45,10 @@ def test_spaces_case_and_nbsp_fold() -> None:
 
 
 def test_word_tokens_are_the_tokens_of_the_normalized_text() -> None:
-    text = "Le\u00a0ministre\tdes  Affaires étrangères\u2003a\u202freçu\n\nوزيرَ   الخارجيّة\u3000المصري\r\nU.S.-led talks"
+    text = (
+        "Le\u00a0ministre\tdes  Affaires étrangères\u2003a\u202freçu\n\n"
+        "وزيرَ   الخارجيّة\u3000المصري\r\nU.S.-led talks"
+    )
     assert word_tokens(text) == tokens(normalize(text))
     assert word_tokens(text) == [
         "le", "ministre", "des", "affaires", "étrangères", "a", "reçu", "وزير", "الخارجيه", "المصري",
