@@ -18,6 +18,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -79,6 +80,26 @@ class FeedsFile(_Strict):
 
 
 # topics.yaml ----------------------------------------------------------------------
+def _phrase_entry(entry: Any) -> Any:
+    """One entry of a list of phrases (``exclude``, ``negated_by`` ...), said plainly when it is
+    not text: a weight given to it, or a word YAML reads as a number or a boolean."""
+    if isinstance(entry, dict):
+        phrase = next(iter(entry), "")
+        raise ValueError(
+            f"entries of this list are phrases without a weight: write '- {phrase}' "
+            "(weights belong under terms, context or against)"
+        )
+    if isinstance(entry, bool) or entry is None:
+        raise ValueError(f"YAML reads this entry as {entry}: quote the word")
+    if isinstance(entry, int | float):
+        raise ValueError(f"YAML reads this entry as the number {entry}: quote it ('{entry}')")
+    return entry
+
+
+#: A list entry that is a phrase alone (see :func:`_phrase_entry`).
+_Phrase = Annotated[str, BeforeValidator(_phrase_entry)]
+
+
 class LanguageRules(_Strict):
     """Rules of one topic in one language.
 
@@ -112,14 +133,14 @@ class LanguageRules(_Strict):
 
     terms: dict[str, float] = Field(default_factory=dict)
     context: dict[str, float] = Field(default_factory=dict)
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[_Phrase, ...] = ()
     against: dict[str, float] = Field(default_factory=dict)
-    negated_by: tuple[str, ...] = ()
-    negated_after: tuple[str, ...] = ()
-    relations: tuple[str, ...] = ()
+    negated_by: tuple[_Phrase, ...] = ()
+    negated_after: tuple[_Phrase, ...] = ()
+    relations: tuple[_Phrase, ...] = ()
     parties: dict[str, str] = Field(default_factory=dict)
-    roles: tuple[str, ...] = ()
-    meetings: tuple[str, ...] = ()
+    roles: tuple[_Phrase, ...] = ()
+    meetings: tuple[_Phrase, ...] = ()
 
     @field_validator("terms", "context", "against", mode="before")
     @classmethod

@@ -234,6 +234,23 @@ def test_party_code_is_validated(tmp_path: Path) -> None:
             "topics:\n  t:\n    languages:\n      en:\n        terms:\n          talks: 2\n           summit: 3\n",
             r"topics\.yaml:7:18: invalid YAML: mapping values .* \(check the indentation of this line and the line",
         ),
+        # an exclusion given a weight, or a word YAML reads as a boolean or a number
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          attack: 3\n"
+            "        exclude:\n          - heart attack\n          - bombshell: 2\n",
+            r"topics\.yaml:9: .*en\.exclude\[1\]: entries of this list are phrases without a weight: "
+            r"write '- bombshell' \(weights belong under terms, context or against\)",
+        ),
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          attack: 3\n"
+            "        negated_by:\n          - no\n",
+            r"topics\.yaml:8: .*en\.negated_by\[0\]: YAML reads this entry as False: quote the word",
+        ),
+        (
+            "topics:\n  t:\n    languages:\n      en:\n        terms:\n          attack: 3\n"
+            "        exclude:\n          - 1982\n",
+            r"topics\.yaml:8: .*en\.exclude\[0\]: YAML reads this entry as the number 1982: quote it \('1982'\)",
+        ),
         # a list entry indented under the previous one becomes "defied - agree*"
         (
             "topics:\n  t:\n    relation_weight: 3\n    languages:\n      en:\n        terms:\n          talks: 2\n"
