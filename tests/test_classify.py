@@ -558,6 +558,33 @@ def test_alert_reason_lists_a_term_once_with_title_and_body_counts_added() -> No
     assert reason_for(AlertRule(name="dip", topics=["diplomacy"]), both) == "rule dip: diplomacy 7.0 (talks ×1)"
 
 
+def test_min_score_raises_the_bar_of_a_rule_and_never_lowers_it() -> None:
+    """``min_score`` keeps a labelled topic only at or above that score, for matching and for the
+    reason; a score over ``min_score`` without the label does not fire the rule."""
+    import dataclasses
+
+    from monitor.alerts import reason_for, rule_matches
+    from monitor.config import AlertRule
+    from monitor.model import Evidence, Item
+
+    item = Item(
+        id="i1", story_id="s1", source="example", title="t", text="x", language="en", language_confidence=1.0,
+        topics={"counter-terrorism": 12.0, "diplomacy": 7.0},
+        labels=["counter-terrorism", "diplomacy"],
+        evidence={"counter-terrorism": [Evidence("bombing*", 2, "body", 4.0)],
+                  "diplomacy": [Evidence("talks", 1, "title", 2.0)]},
+        countries={}, duplicate_of=None, dedup="new",
+    )
+    strict = AlertRule(name="strict", min_score=10)
+    assert rule_matches(strict, item)
+    assert reason_for(strict, item) == "rule strict: counter-terrorism 12.0 (bombing* ×2)"
+    assert not rule_matches(AlertRule(name="dip", topics=["diplomacy"], min_score=10), item)
+    assert not rule_matches(AlertRule(name="both", topics=["counter-terrorism", "diplomacy"], match="all",
+                                      min_score=10), item)
+    unlabelled = dataclasses.replace(item, labels=["counter-terrorism"])
+    assert not rule_matches(AlertRule(name="low", topics=["diplomacy"], min_score=1), unlabelled)
+
+
 def test_context_terms_score_but_need_a_term_to_label() -> None:
     """A context match adds its weight to the score, but only a ``terms`` match makes the label."""
     clf = small({"talks": 1}, context={"foreign ministry": 3})
