@@ -287,6 +287,28 @@ def test_military_exercise_is_no_topic(classifier: Classifier) -> None:
     assert result.labels == []
 
 
+def test_a_parade_speech_is_no_attack_and_an_attack_on_a_vdp_post_is_one(classifier: Classifier) -> None:
+    """From a Sahel analyst's trial: a president praising "an army engaged against terrorism" at an
+    independence-day parade is no counter-terrorism item; unidentified gunmen attacking a post of
+    Burkina Faso's army auxiliaries (VDP) in Arbinda is one, with the attack event as evidence."""
+    parade = classifier.classify(
+        "Défilé militaire à N'Djamena pour la fête de l'indépendance",
+        "Des milliers de soldats ont défilé samedi. Le président a salué « une armée engagée contre le "
+        "terrorisme » devant le corps diplomatique.",
+        "fr",
+    )
+    assert parade.labels == []
+    attack = classifier.classify(
+        "Des HANI attaquent un poste de VDP à Arbinda",
+        "Des individus armés non identifiés ont attaqué dans la nuit de samedi un poste des Volontaires "
+        "pour la défense de la patrie à Arbinda. Le bilan fait état de plusieurs morts.",
+        "fr",
+    )
+    assert attack.labels == ["counter-terrorism"]
+    assert [e.term for e in attack.evidence["counter-terrorism"]][:2] == ["attaque* + SAHEL", "individus armés"]
+    assert attack.countries == {"BF": 2}
+
+
 def test_economy_text_gets_no_topic(classifier: Classifier) -> None:
     """Case 17's kind of article, about wheat prices only, gets neither topic."""
     result = classifier.classify(
@@ -334,6 +356,29 @@ def test_regions_that_news_names_instead_of_the_state_are_its_mentions(
     prayer, المالي financial). Misrata (مصراتة) is Libya although its stripped form is Egypt (مصر):
     a longer name wins."""
     assert classifier.classify(title, text, language).countries == countries
+
+
+@pytest.mark.parametrize(
+    ("title", "countries"),
+    [
+        ("مقتل جنود في هجوم على ثكنة عسكرية في مالي", {"ML": 1}),
+        ("حكومة مالي الانتقالية تطرد السفير", {"ML": 1}),
+        ("رئيس مالي يستقبل وزير الخارجية الجزائري", {"ML": 1, "DZ": 1}),
+        ("هجمات قرب الحدود مع مالي وهجوم بمالي", {"ML": 2}),
+        ("استقبل نظيره المالي في نيامي", {"ML": 1, "NE": 1}),
+        ("كمين للجيش البوركينابي قرب عربيندا", {"BF": 2}),
+        # "financial" after nouns of money and trade stays no country
+        ("دعم مالي وعسكري للحكومة والسوق المالي ووزارة المالية", {}),
+        ("المحللين الماليين يتوقعون عجز مالي", {}),
+    ],
+)
+def test_arabic_mali_after_a_preposition_or_a_noun_of_state(
+    classifier: Classifier, title: str, countries: dict[str, int]
+) -> None:
+    """مالي alone also means "financial"; after a preposition (في، من، إلى، مع، بـ) or a noun of
+    state (حكومة، رئيس، نظيره) it is Mali. A Sahel analyst's trial found "هجوم ... في مالي" had no
+    country, so an alert rule on ML never saw it."""
+    assert classifier.classify(title, "", "ar").countries == countries
 
 
 def test_countries_from_names_demonyms_and_arabic_adjectives(classifier: Classifier) -> None:
