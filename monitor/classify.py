@@ -554,10 +554,12 @@ class Classifier:
         home = sides.at_home()
         if home:
             tally.at_home(home)
+        labels = tally.labels()
         return Classification(
             topics={k: round(v, 2) for k, v in tally.scores.items()},
-            labels=tally.labels(),
+            labels=labels,
             evidence=tally.sorted_evidence(),
+            held=tally.held(labels),
             countries=dict(sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))),
         )
 
@@ -684,6 +686,25 @@ class _Tally:
             and name in self.core
             and (len(self.distinct[name]) >= topic.min_distinct_terms or name in self.up_front)
         ]
+
+    def held(self, labels: list[str]) -> dict[str, str]:
+        """Topic -> why it is not labelled although its score reached the threshold: the other
+        conditions of :meth:`labels` (whose result is ``labels``), said so an analyst tuning rules
+        sees what is missing."""
+        out = {}
+        for name, topic in self.topics.items():
+            if name in labels or self.scores[name] < topic.threshold:
+                continue
+            if name in self.home:
+                out[name] = "a domestic item: the title and lede name one state and its territories (see 'at home')"
+            elif name not in self.core:
+                out[name] = "only context terms matched: a label also needs a match of a 'terms' entry"
+            else:
+                out[name] = (
+                    f"{len(self.distinct[name])} distinct term(s), none in the title or lede: a label needs "
+                    f"{topic.min_distinct_terms} distinct terms, or one in the title or lede"
+                )
+        return out
 
     def sorted_evidence(self) -> dict[str, list[Evidence]]:
         """Evidence of the topics that have any, strongest first and negated matches last."""

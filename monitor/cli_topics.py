@@ -194,7 +194,7 @@ def format_report(data: dict[str, Any]) -> str:
         kind = "FP" if e["kind"] == "false_positive" else "FN"
         lines.append(
             f"{kind} {e['topic']} {e['id']} [{e['language']}] score={e['score']} {e['title']!r} "
-            f"evidence: {', '.join(e['evidence']) or '-'}"
+            f"evidence: {', '.join(e['evidence']) or '-'}" + (f" (held: {e['held']})" if e.get("held") else "")
         )
     return "\n".join(lines)
 

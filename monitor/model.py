@@ -112,12 +112,15 @@ class Classification:
         labels: topics whose score reached their threshold, in config order.
         evidence: topic name -> matched terms.
         countries: ISO 3166-1 alpha-2 code (or ``EU``) -> mentions.
+        held: topic name -> why it is not a label although its score reached the threshold
+            (only context terms, a single term outside the title and lede, a domestic item).
     """
 
     topics: dict[str, float]
     labels: list[str]
     evidence: dict[str, list[Evidence]]
     countries: dict[str, int] = field(default_factory=dict)
+    held: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return _asdict(self)

@@ -124,6 +124,7 @@ def _error(item: LabelledItem, topic: str, kind: str, result: Classification) ->
         "score": result.topics.get(topic, 0.0),
         "title": item.title[:120],
         "evidence": evidence,
+        "held": result.held.get(topic),
     }
 
 

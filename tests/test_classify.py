@@ -636,7 +636,22 @@ def test_context_terms_score_but_need_a_term_to_label() -> None:
     alone = clf.classify("", "The foreign ministry said so.", "en")
     assert alone.topics["t"] == 3.0 and alone.labels == []
     assert [(e.term, e.weight) for e in alone.evidence["t"]] == [("foreign ministry", 3.0)]
-    assert clf.classify("", "The foreign ministry said talks would resume.", "en").labels == ["t"]
+    # the output says why the score is no label (an analyst's trial could not tell)
+    assert alone.held == {"t": "only context terms matched: a label also needs a match of a 'terms' entry"}
+    both = clf.classify("", "The foreign ministry said talks would resume.", "en")
+    assert both.labels == ["t"] and both.held == {}
+
+
+def test_a_single_term_deep_in_the_body_is_held_with_its_reason() -> None:
+    """Above the threshold with one distinct term past the lede: not a label, and ``held`` says so."""
+    config = TopicConfig(threshold=1.0, min_distinct_terms=2, languages={"en": LanguageRules(terms={"talks": 2})})
+    clf = Classifier(TopicsFile(topics={"t": config}))
+    result = clf.classify("", "filler " * 80 + "talks resumed.", "en")
+    assert result.labels == [] and result.topics["t"] >= 1.0
+    assert result.held == {
+        "t": "1 distinct term(s), none in the title or lede: "
+        "a label needs 2 distinct terms, or one in the title or lede"
+    }
 
 
 @pytest.mark.parametrize(

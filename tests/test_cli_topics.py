@@ -130,6 +130,27 @@ def test_topics_eval_json_gives_precision_recall_and_errors_with_evidence(tmp_pa
     assert errors == {("fp", "false_positive"), ("fn", "false_negative")}
     fp = next(e for e in report["errors"] if e["id"] == "fp")
     assert "terroris* ×1 (title)" in fp["evidence"]
+    assert fp["held"] is None
+
+
+def test_topics_eval_says_why_a_score_at_the_threshold_is_no_label(tmp_path: Path) -> None:
+    """A false negative whose score reached the threshold on context terms alone carries the reason,
+    in the JSON and after its evidence in the table."""
+    item = {
+        "id": "kidnap",
+        "language": "fr",
+        "labels": ["counter-terrorism"],
+        "title": "Un ressortissant étranger enlevé au Niger",
+        "text": "Un travailleur humanitaire a été enlevé dimanche soir par des hommes armés non identifiés.",
+    }
+    path = tmp_path / "labels.jsonl"
+    path.write_text(json.dumps(item) + "\n", encoding="utf-8")
+    report = json.loads(run("topics", "eval", str(path), "--json").stdout)
+    (error,) = report["errors"]
+    assert error["score"] >= 5.0 and error["kind"] == "false_negative"
+    reason = "only context terms matched: a label also needs a match of a 'terms' entry"
+    assert error["held"] == reason
+    assert f"(held: {reason})" in run("topics", "eval", str(path)).stdout
 
 
 def test_topics_eval_prints_a_table_per_topic_and_language() -> None:
