@@ -44,6 +44,27 @@ def setup(stream=None) -> tuple[Settings, Config]:  # type: ignore[no-untyped-de
         raise typer.Exit(EXIT_CONFIG) from exc
 
 
+def setup_to_inspect() -> tuple[Settings, Config, str | None]:
+    """:func:`setup` for commands that only look at the running system (``status``, ``alerts
+    list``/``show``, ``feeds list``): a config folder that does not load is a warning on stderr,
+    not an exit, since the daemon runs on the rules it had and its operator needs to see it. The
+    third value is the config error (None when the files load); bad settings still exit 2."""
+    try:
+        settings = Settings.load()
+        configure_logging(settings.log_format, settings.log_level, None)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from exc
+    config, error = Config.load_what_loads(settings.config_dir)
+    if error:
+        typer.echo(
+            f"warning: the config does not load: {error}\n"
+            "warning: a running daemon keeps the rules and feeds it had; showing what the files that load say",
+            err=True,
+        )
+    return settings, config, error
+
+
 #: first and longest pause (seconds) of a daemon part waiting for Redis at start (``wait=True``)
 WAIT_START, WAIT_CAP = 1.0, 30.0
 

@@ -13,18 +13,20 @@ from typing import Annotated, Any
 
 import typer
 
-from monitor.cli import EXIT_CONFIG, EXIT_FAILED_INPUTS, connect_or_exit, setup
+from monitor.cli import EXIT_CONFIG, EXIT_FAILED_INPUTS, connect_or_exit, setup, setup_to_inspect
 
 alerts_app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Recorded alerts and their delivery.", rich_markup_mode=None
 )
 
 
-def _recorder():  # type: ignore[no-untyped-def]
+def _recorder(inspect: bool = False):  # type: ignore[no-untyped-def]
+    """Settings, config, Redis client and alert recorder; ``inspect`` (read-only commands): a
+    config that does not load is a warning, see :func:`monitor.cli.setup_to_inspect`."""
     from monitor.alerts import AlertRecorder
     from monitor.keys import Keys
 
-    settings, config = setup()
+    settings, config = setup_to_inspect()[:2] if inspect else setup()
     connection = connect_or_exit(settings)
     recorder = AlertRecorder(
         connection,
@@ -53,7 +55,7 @@ def list_alerts(
     """Recent alerts, newest first, with the delivery state of each channel."""
     from monitor.alert_feed import alert_view
 
-    settings, _, _, recorder = _recorder()
+    settings, _, _, recorder = _recorder(inspect=True)
     alerts = recorder.recent(limit)
     if not alerts:  # on stderr, so --json output stays empty: "none yet" or a wrong prefix or database
         typer.echo(
@@ -81,7 +83,7 @@ def show_alert(
     """One alert with its evidence (terms per topic), countries, outlets and delivery state."""
     from monitor.alert_feed import alert_view
 
-    _, _, _, recorder = _recorder()
+    _, _, _, recorder = _recorder(inspect=True)
     alert = recorder.get(alert_id)
     if alert is None:
         typer.echo(f"error: alert {alert_id} not found (unknown or expired)", err=True)

@@ -146,11 +146,11 @@ def list_feeds(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per feed on stdout.")] = False,
 ) -> None:
     """Show each configured feed with its polling state (health, last poll, errors, next poll)."""
-    from monitor.cli import connect_or_exit, setup
+    from monitor.cli import connect_or_exit, setup_to_inspect
     from monitor.feedstate import FeedStateStore
     from monitor.keys import Keys
 
-    settings, config = setup()
+    settings, config, _ = setup_to_inspect()
     store = FeedStateStore(connect_or_exit(settings), Keys(settings.key_prefix),
                            settings.seen_retention_days * 86400.0)
     now = time.time()

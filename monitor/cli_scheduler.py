@@ -26,6 +26,7 @@ def scheduler_command(
     """
     from monitor.cli import connect_or_exit, setup
     from monitor.config import file_stamp
+    from monitor.config_health import record_reload
     from monitor.keys import Keys
     from monitor.scheduler import FeedScheduler
 
@@ -33,8 +34,9 @@ def scheduler_command(
     # one line per firing is ours (poll_enqueued); APScheduler's "Running job" pair is noise
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     connection = connect_or_exit(settings, wait=True)
-    sched = FeedScheduler(settings, connection, Keys(settings.key_prefix), list(config.feeds.feeds),
-                          use_leader_lock=leader_lock)
+    keys = Keys(settings.key_prefix)
+    sched = FeedScheduler(settings, connection, keys, list(config.feeds.feeds), use_leader_lock=leader_lock)
+    record_reload(connection, keys, "feeds", None)  # feeds.yaml validated: an earlier failure is mended
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -45,19 +47,22 @@ def scheduler_command(
         while not stop.wait(1.0):
             if file_stamp(feeds_path) != seen:
                 seen = file_stamp(feeds_path)
-                _reload(sched, feeds_path)
+                record_reload(connection, keys, "feeds", _reload(sched, feeds_path))
     finally:
         sched.shutdown()
 
 
-def _reload(sched, path: Path) -> None:  # type: ignore[no-untyped-def]
+def _reload(sched, path: Path) -> str | None:  # type: ignore[no-untyped-def]
+    """Apply the edited ``path`` to ``sched``; the config error when it does not validate (the
+    running schedule is kept), else None."""
     from monitor.config import FeedsFile, load_yaml_model
     from monitor.errors import ConfigError
 
     try:
         feeds = load_yaml_model(path, FeedsFile).feeds if path.exists() else ()
     except ConfigError as exc:
-        log.error("feeds_reload_failed", error=str(exc))
-        return
+        log.error("feeds_reload_failed", error=str(exc), hint="the scheduler keeps the feeds it had")
+        return str(exc)
     sched.reload(list(feeds))
     log.info("feeds_reloaded", feeds=len([f for f in feeds if f.enabled]))
+    return None

@@ -126,12 +126,12 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Show Redis, queues with their depths, workers, failed jobs and feeds in error."""
-    from monitor.cli import connect_or_exit, setup
+    from monitor.cli import connect_or_exit, setup_to_inspect
     from monitor.status import collect, render_text
 
-    settings, config = setup()
+    settings, config, error = setup_to_inspect()
     connection = connect_or_exit(settings)
-    data = collect(connection, settings, config)
+    data = collect(connection, settings, config, error)
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     else:

@@ -797,3 +797,24 @@ class Config:
 
         load_templates(alerts, directory, alerts_path)  # a bad template file is a config error now
         return cls(directory=directory, feeds=feeds, topics=topics, alerts=alerts)
+
+    @classmethod
+    def load_what_loads(cls, directory: Path) -> tuple[Config, str | None]:
+        """:meth:`load`, or when that fails, each file that validates on its own and empty
+        stand-ins for the others, with the error: for commands that only inspect the running
+        system (``status``, ``alerts list``, ``feeds list``), which must work while an edit is
+        broken. Never raises :class:`ConfigError`."""
+        try:
+            return cls.load(directory), None
+        except ConfigError as exc:
+            error = str(exc)
+        parts: dict[str, Any] = {"feeds": FeedsFile(), "topics": TopicsFile.model_construct(topics={}),
+                                 "alerts": AlertsFile()}
+        for name, model in (("feeds", FeedsFile), ("alerts", AlertsFile)):
+            path = directory / f"{name}.yaml"
+            try:
+                if path.exists():
+                    parts[name] = load_yaml_model(path, model)
+            except ConfigError:
+                pass  # already in ``error``, or a consequence of it
+        return cls(directory=directory, **parts), error

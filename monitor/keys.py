@@ -150,6 +150,12 @@ class Keys:
         """Hash of counters and histogram buckets shared by every process (``monitor/metrics.py``)."""
         return self._k("metrics")
 
+    def config_errors(self) -> str:
+        """Hash part (``rules``: topics.yaml and alerts.yaml in the workers, ``feeds``: feeds.yaml in
+        the scheduler) -> JSON of the last failed reload (error, unix time, process); a part's field
+        is removed when its files load again (``monitor/config_health.py``)."""
+        return self._k("config", "errors")
+
     def pattern(self) -> str:
         """Glob matching every key of this prefix (for clean-up in tests and tools)."""
         return self._k("*")

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -120,13 +121,24 @@ def feeds_info(connection: redis.Redis, keys: Keys, config: Config) -> dict[str,
     return {"configured": len(feeds), "enabled": sum(f.enabled for f in feeds), "in_error": in_error}
 
 
-def collect(connection: redis.Redis, settings: Settings, config: Config) -> dict[str, Any]:
-    """The whole status as one JSON-safe dict (see the README's "Service" section for the keys)."""
+def collect(
+    connection: redis.Redis, settings: Settings, config: Config, config_error: str | None = None
+) -> dict[str, Any]:
+    """The whole status as one JSON-safe dict (see the README's "Service" section for the keys).
+
+    ``config_error``: why the config folder does not load now (``config`` then holds what did);
+    reported under ``config`` with the reloads the running processes failed.
+    """
+    from monitor.config_health import reload_errors
+
     keys = Keys(settings.key_prefix)
     info = redis_info(connection, settings.redis_url)
     data: dict[str, Any] = {"redis": info, "key_prefix": settings.key_prefix}
     if not info["ok"]:
+        data["config"] = {"ok": config_error is None, "error": config_error, "reload_failed": {}}
         return data
+    failed = reload_errors(connection, keys)
+    data["config"] = {"ok": config_error is None and not failed, "error": config_error, "reload_failed": failed}
     data["queues"] = queue_counts(connection, keys)
     data["workers"] = workers_info(connection, keys)
     data["failed_jobs"] = failed_jobs(connection, keys)
@@ -137,8 +149,18 @@ def collect(connection: redis.Redis, settings: Settings, config: Config) -> dict
 def render_text(data: dict[str, Any]) -> str:
     """Human-readable lines for :func:`collect`'s dict."""
     r = data["redis"]
+    config = data.get("config", {"ok": True})
+    config_lines = [] if config["ok"] else ["config: PROBLEM"]
+    if config.get("error"):
+        config_lines.append(f"  the files do not load now: {config['error']}")
+    for part, failure in config.get("reload_failed", {}).items():
+        at = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(failure["at"])) if failure.get("at") else "?"
+        config_lines.append(
+            f"  {part}: a reload failed at {at} UTC (pid {failure.get('pid')}), still running on what it had: "
+            f"{failure['error']}"
+        )
     if not r["ok"]:
-        return f"redis: {r['url']} NOT ANSWERING ({r['error']})"
+        return "\n".join([f"redis: {r['url']} NOT ANSWERING ({r['error']})", *config_lines])
     lines = [
         f"redis: {r['url']} v{r['version']} up {r['uptime_seconds']} s, "
         f"aof {'on' if r['aof_enabled'] else 'off'}",
@@ -163,4 +185,6 @@ def render_text(data: dict[str, Any]) -> str:
         f"{len(feeds['in_error'])} in error"
     )
     lines.extend(f"  {e['feed_id']} ({e['health']}): {e['error']}" for e in feeds["in_error"])
+    lines.append("config: ok" if config["ok"] else config_lines[0])
+    lines.extend(config_lines[1:])
     return "\n".join(lines)

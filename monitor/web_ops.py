@@ -2,7 +2,9 @@
 
 ``/healthz`` answers 200 with ``{"status": "ok", ...}`` when Redis answers and at least one
 worker is registered on our queues, else 503 with ``"status": "unhealthy"`` and the reason; the
-body also carries the queue depths, so a load balancer or a person can see why.
+body also carries the queue depths, so a load balancer or a person can see why. An edited config
+file that failed to reload (the daemon runs on with the rules or feeds it had) still answers 200,
+with ``"status": "degraded"`` and ``config_errors`` (part -> error, see :mod:`monitor.config_health`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import redis
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from monitor.config_health import reload_errors
 from monitor.keys import Keys
 from monitor.metrics import list_workers, queue_counts, render
 from monitor.web import Request, Response, WebApp
@@ -23,9 +26,13 @@ def healthz(connection: redis.Redis, keys: Keys) -> tuple[int, dict[str, object]
         connection.ping()
         workers = len(list_workers(connection, keys))
         queues = {name: c["queued"] for name, c in queue_counts(connection, keys).items()}
+        config_errors = {part: str(e["error"]) for part, e in reload_errors(connection, keys).items()}
     except redis.RedisError as exc:
         return 503, {"status": "unhealthy", "redis": "down", "reason": f"Redis is not answering: {exc}"}
     body: dict[str, object] = {"status": "ok", "redis": "ok", "workers": workers, "queued": queues}
+    if config_errors:
+        body = {**body, "status": "degraded", "config_errors": config_errors,
+                "reason": "an edited config file did not load; the daemon runs on what it had"}
     if workers == 0:
         return 503, {**body, "status": "unhealthy", "reason": "no worker is registered on the queues"}
     return 200, body

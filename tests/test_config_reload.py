@@ -84,6 +84,49 @@ def test_an_edit_that_does_not_validate_keeps_the_old_rules_and_is_reported_once
     assert labels_of("Balloon over the harbour") == ["watch"]
 
 
+def test_a_failed_reload_is_shown_by_healthz_and_status_until_the_file_is_mended(
+    config_dir: Path, env: dict[str, str], redis_client: redis.Redis
+) -> None:
+    """The daemon runs on its old rules after a broken edit, so /healthz says "degraded" with the
+    error (still 200: it serves), ``monitor status`` says it, and the inspection commands still run
+    on the broken folder (an analyst's trial found them all exiting 2 while the daemon ran on).
+    Mending the file clears it."""
+    from rq import Worker
+
+    from monitor.web_ops import healthz
+    from tests.helpers import json_lines, run_monitor
+
+    keys = Keys(env["MONITOR_KEY_PREFIX"])
+    worker = Worker([keys.queue("entries")], connection=redis_client, serializer=JSONSerializer)
+    worker.register_birth()
+    try:
+        write_rules(config_dir, "          balloon: yes\n")
+        assert context.refresh() is False
+        status, body = healthz(redis_client, keys)
+        assert (status, body["status"]) == (200, "degraded")
+        assert "topics.yaml:8:" in body["config_errors"]["rules"]
+
+        result = run_monitor("status", "--json", env={"MONITOR_CONFIG_DIR": str(config_dir)})
+        assert result.returncode == 0, result.stderr
+        assert "warning: the config does not load: " in result.stderr and "topics.yaml:8:" in result.stderr
+        [data] = json_lines(result.stdout)
+        assert data["config"]["ok"] is False and "topics.yaml:8:" in data["config"]["error"]
+        assert "'balloon': weight True" in data["config"]["reload_failed"]["rules"]["error"]
+        text = run_monitor("status", env={"MONITOR_CONFIG_DIR": str(config_dir)}).stdout
+        assert "config: PROBLEM" in text and "rules: a reload failed at " in text
+        for command in (("alerts", "list"), ("feeds", "list")):
+            listed = run_monitor(*command, env={"MONITOR_CONFIG_DIR": str(config_dir)})
+            assert listed.returncode == 0 and "warning: the config does not load" in listed.stderr, command
+
+        write_rules(config_dir, "          balloon: 5\n")
+        assert context.refresh() is True
+        status, body = healthz(redis_client, keys)
+        assert (status, body["status"]) == (200, "ok") and "config_errors" not in body
+        assert "config: ok" in run_monitor("status", env={"MONITOR_CONFIG_DIR": str(config_dir)}).stdout
+    finally:
+        worker.register_death()
+
+
 def test_an_alert_rule_naming_a_removed_topic_keeps_the_old_config(config_dir: Path) -> None:
     """Renaming the topic in topics.yaml alone would orphan the alert rule: refused, old rules kept."""
     (config_dir / "topics.yaml").write_text(TOPICS.replace("watch:", "airships:").format(extra=""), encoding="utf-8")

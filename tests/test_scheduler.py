@@ -369,6 +369,35 @@ def test_reload_adds_and_drops_feeds(sched_env: dict[str, str], redis_client: re
         sched.shutdown()
 
 
+def test_a_broken_feeds_edit_keeps_the_schedule_and_is_recorded(
+    sched_env: dict[str, str], redis_client: redis.Redis
+) -> None:
+    """``monitor scheduler``'s reload of a feeds.yaml that does not validate keeps the running feeds
+    and returns the error, which the scheduler records for /healthz and ``monitor status``."""
+    from monitor.cli_scheduler import _reload
+    from monitor.config_health import record_reload, reload_errors
+
+    settings = Settings.load()
+    config = Config.load(settings.config_dir)
+    keys = Keys(settings.key_prefix)
+    sched = FeedScheduler(settings, redis_client, keys, list(config.feeds.feeds), use_leader_lock=False,
+                          enqueue_poll=lambda feed_id, slot: "")
+    path = settings.config_dir / "feeds.yaml"
+    sched.start()
+    try:
+        before = sorted(job.id for job in sched.scheduler.get_jobs())
+        path.write_text("feeds:\n  - id: f1\n    url: [not, a, url]\n", encoding="utf-8")
+        error = _reload(sched, path)
+        assert error is not None and "feeds.yaml:3:" in error
+        assert sorted(job.id for job in sched.scheduler.get_jobs()) == before
+        record_reload(redis_client, keys, "feeds", error)
+        assert reload_errors(redis_client, keys)["feeds"]["error"] == error
+        record_reload(redis_client, keys, "feeds", None)
+        assert reload_errors(redis_client, keys) == {}
+    finally:
+        sched.shutdown()
+
+
 def test_paused_scheduler_polls_once_on_resume(
     sched_env: dict[str, str], redis_client: redis.Redis, http_server: LoopbackServer
 ) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import structlog
 
 from monitor.config import Config, config_stamp
+from monitor.config_health import record_reload
 from monitor.errors import ConfigError
 from monitor.pipeline import Pipeline
 from monitor.redisconn import connect
@@ -31,10 +32,12 @@ _stamp: tuple[tuple[int, int] | None, ...] | None = None
 
 
 def init(settings: Settings, config: Config) -> Pipeline:
-    """Build this process's pipeline (and Redis client) once and return it."""
+    """Build this process's pipeline (and Redis client) once and return it. ``config`` validated,
+    so a failed reload recorded earlier (:mod:`monitor.config_health`) is cleared."""
     global _context, _stamp
     _stamp = config_stamp(config.directory)
     _context = Pipeline(settings, config, connect(settings.redis_url))
+    record_reload(_context.connection, _context.keys, "rules", None)
     return _context
 
 
@@ -70,6 +73,7 @@ def refresh(**who: object) -> bool:
         pipeline = init(_context.settings, config)
     except ConfigError as exc:
         log.error("config_reload_failed", error=str(exc), hint="this worker keeps the rules it had", **who)
+        record_reload(_context.connection, _context.keys, "rules", str(exc))
         return False
     log.info(
         "config_reloaded",
