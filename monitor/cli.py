@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -119,11 +120,22 @@ def replay(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per document on stdout.")] = False,
     wait: Annotated[bool, typer.Option(help="Without --inline: wait for the jobs and print their results.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait with --wait.")] = 300.0,
+    config_dir: Annotated[
+        Path | None,
+        typer.Option(help="With --inline: folder with topics.yaml and alerts.yaml (default: MONITOR_CONFIG_DIR)."),
+    ] = None,
 ) -> None:
     """Run documents (plain text or HTML files, or folders of them) through the whole pipeline:
-    in this process with --inline, else as RQ jobs for the workers."""
+    in this process with --inline, else as RQ jobs for the workers. In a plain-text file the
+    headline is the last short line above the first paragraph of prose (the title line of a file
+    written as title, blank line, text), and lines of page chrome around the article are cut."""
     from monitor.extract import read_document
 
+    if config_dir is not None:
+        if not inline:  # queued jobs run in the workers, under the workers' config
+            typer.echo("error: --config-dir needs --inline (queued jobs use the workers' config)", err=True)
+            raise typer.Exit(EXIT_CONFIG)
+        os.environ["MONITOR_CONFIG_DIR"] = str(config_dir)
     settings, config = setup()
     connection = connect_or_exit(settings)
     failed = 0

@@ -510,14 +510,6 @@ class AlertsFile(_Strict):
     template: str | None = None
     markdown_template: str | None = None
 
-    @model_validator(mode="after")
-    def _unique_names(self) -> AlertsFile:
-        names = [rule.name for rule in self.rules]
-        for name in names:
-            if names.count(name) > 1:
-                raise ValueError(f"rule name {name!r} is used twice")
-        return self
-
 
 # loading ---------------------------------------------------------------------------
 M = TypeVar("M", bound=BaseModel)
@@ -682,8 +674,8 @@ def alert_rule_problems(
     alerts: AlertsFile, topics: TopicsFile, feeds: FeedsFile
 ) -> list[tuple[tuple[str | int, ...], str]]:
     """What in the alert rules names something the other files or the gazetteer lack: a channel,
-    a topic, a language or country code, a feed id or a feed tag. Such a rule would load and never
-    fire. All are reported together, one a line.
+    a topic, a language or country code, a feed id or a feed tag; and a rule name used twice. Such
+    a rule would load and never fire. All are reported together, one a line.
 
     Returns:
         (location in alerts.yaml such as ``("rules", 2, "countries", 0)``, message) pairs; empty
@@ -726,7 +718,11 @@ def alert_rule_problems(
         for j, value in enumerate(getattr(rule, field))
         if (msg := unknown(value, field))
     ]
+    first: dict[str, int] = {}
     for i, rule in enumerate(alerts.rules):
+        j = first.setdefault(rule.name, i)
+        if j != i:  # alerts are unique per rule name and story: the second rule would never alert
+            problems.append((("rules", i, "name"), f"rule name {rule.name!r} is used twice (first in rules[{j}])"))
         both = [t for t in rule.exclude_topics if t in rule.topics]
         if both and (rule.match == "all" or set(rule.topics) <= set(rule.exclude_topics)):
             j = rule.exclude_topics.index(both[0])

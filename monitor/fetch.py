@@ -176,7 +176,9 @@ class _Watchdog:
             if not self.allow_private and not address_is_public(peer):
                 sock.close()
                 raise PermanentFetchError(
-                    self.url, f"refused: {peer} is a private, loopback or reserved address"
+                    self.url,
+                    f"refused: {peer} is a private, loopback or reserved address (to fetch it anyway: "
+                    "MONITOR_ALLOW_PRIVATE_ADDRESSES=true, or --allow-private for 'feeds check')",
                 )
         with self._lock:
             self._sock = sock

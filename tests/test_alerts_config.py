@@ -135,7 +135,8 @@ def test_invalid_apprise_url_names_the_channel(tmp_path: Path) -> None:
 def test_duplicate_rule_name_is_refused(tmp_path: Path) -> None:
     """Two rules with one name are refused (alerts are unique per rule name and story)."""
     message = load_error(tmp_path, HEADER + "  - name: desk\n  - name: desk\n")
-    assert "rule name 'desk' is used twice" in message
+    # on the second rule's line (a trial got line 1, the top of the file)
+    assert message.endswith("alerts.yaml:5: rules[1] (desk): rule name 'desk' is used twice (first in rules[0])")
 
 
 def test_template_with_unknown_placeholder_names_file_and_placeholder(tmp_path: Path) -> None:

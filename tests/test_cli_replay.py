@@ -40,6 +40,28 @@ def test_replay_inline_json_prints_contract_then_duplicate(env: dict[str, str]) 
     assert again["alerts"] == []
 
 
+def test_replay_inline_tries_a_draft_config_folder(env: dict[str, str], tmp_path: Path) -> None:
+    """``--config-dir`` runs the seed under a draft's alert rules (an analyst trying a rule before
+    saving it over the live file); without ``--inline`` it is refused, as queued jobs run under the
+    workers' config."""
+    import shutil
+
+    draft = tmp_path / "draft"
+    shutil.copytree(Path(env["MONITOR_CONFIG_DIR"]), draft)
+    (draft / "alerts.yaml").write_text(
+        "channels:\n  desk: log://\nrules:\n  - name: egypt-desk\n    topics: [diplomacy]\n"
+        "    countries: [EG]\n    channels: [desk]\n",
+        encoding="utf-8",
+    )
+    result = run_monitor("replay", "--inline", "--json", "--config-dir", str(draft), SEED, env=env)
+    assert result.returncode == 0, result.stderr
+    [doc] = json_lines(result.stdout)
+    assert doc["alerts"] == ["egypt-desk"]
+    queued = run_monitor("replay", "--config-dir", str(draft), SEED, env=env)
+    assert queued.returncode == 2
+    assert "error: --config-dir needs --inline (queued jobs use the workers' config)" in queued.stderr
+
+
 def test_replay_through_rq_worker_gives_same_result(env: dict[str, str], redis_client: redis.Redis) -> None:
     """`monitor replay` enqueues; `monitor worker --burst` processes; the job result matches inline."""
     enq = run_monitor("replay", "--json", SEED, env=env)

@@ -189,11 +189,14 @@ def test_body_shorter_than_its_content_length_is_a_transient_error(raw_server):
 
 
 def test_loopback_address_is_refused_by_default(http_server):
-    """Without allow_private_addresses a loopback target is refused, naming the address."""
+    """Without allow_private_addresses a loopback target is refused, naming the address and how to
+    allow it (a trial tried ``feeds check`` on loopback and did not find ``--allow-private``)."""
     http_server.routes["/feed.xml"] = Route(200, RSS, FEED)
     with Fetcher(FetchPolicy()) as f:
         with pytest.raises(
-            PermanentFetchError, match="refused: 127.0.0.1 is a private, loopback or reserved address"
+            PermanentFetchError,
+            match=r"refused: 127\.0\.0\.1 is a private, loopback or reserved address \(to fetch it anyway: "
+            r"MONITOR_ALLOW_PRIVATE_ADDRESSES=true, or --allow-private for 'feeds check'\)",
         ):
             f.fetch(http_server.url("/feed.xml"))
     assert http_server.requests == []
