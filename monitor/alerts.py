@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -212,9 +212,13 @@ class AlertRecorder:
             redis.RedisError: Redis is unreachable (nothing half-written: each step is one script).
         """
         notify = []
-        for rule in self._rules:
+        above: list[AlertRule] = []  # rules above this one that ``item`` matches
+        for i, rule in enumerate(self._rules):
             if not rule_matches(rule, item, feed_tags):
                 continue
+            if rule.fallback and (above or self._alerted(self._rules[:i], item.story_id)):
+                continue
+            above.append(rule)
             alert = self._new_alert(rule, item, outlets, outlet)
             existing = self._create(
                 keys=self._script_keys(rule, alert.id, item.story_id), args=self._create_args(alert, item)
@@ -235,6 +239,10 @@ class AlertRecorder:
             if escalated is not None:
                 notify.append(escalated)
         return notify
+
+    def _alerted(self, rules: Sequence[AlertRule], story_id: str) -> bool:
+        """Has any of ``rules`` an alert for the story (from an earlier item of it)?"""
+        return bool(rules) and bool(self._r.exists(*(self._keys.alert_once(r.name, story_id) for r in rules)))
 
     def _new_alert(self, rule: AlertRule, item: Item, outlets: int, outlet: str | None) -> Alert:
         now, _ = _now()

@@ -403,7 +403,9 @@ class AlertRule(_Strict):
     ``languages``/``countries``/``feeds``/``tags``: optional filters (any of the listed values);
     ``exclude_topics``: items labelled with one of these never fire; ``mode``: ``immediate`` (one
     message per alert) or ``digest`` (one message per channel every ``digest_minutes`` minutes);
-    ``escalate_at_outlets``: notify once more when this many distinct outlets carry the story.
+    ``escalate_at_outlets``: notify once more when this many distinct outlets carry the story;
+    ``fallback``: fire only for stories that no rule above it in the file fired for (a digest of
+    the rest, as a mail filter's last rule).
     """
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
@@ -419,6 +421,7 @@ class AlertRule(_Strict):
     mode: Literal["immediate", "digest"] = "immediate"
     digest_minutes: float = Field(60, gt=0)
     escalate_at_outlets: int | None = Field(None, ge=2)
+    fallback: bool = False
 
     @field_validator("topics", "languages", "countries", "feeds", "tags", "exclude_topics", "channels", mode="before")
     @classmethod

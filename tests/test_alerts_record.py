@@ -88,6 +88,26 @@ def test_a_rule_that_does_not_match_records_nothing(redis_client: redis.Redis) -
     assert redis_client.exists(Keys("none").alerts_stream()) == 0
 
 
+def test_a_fallback_rule_fires_only_for_stories_no_rule_above_it_fired_for(redis_client: redis.Redis) -> None:
+    """"A digest of the rest" (an analyst's trial could not write one): the fallback rule below an
+    English-only rule records the French story, not the English one, nor a later French item of a
+    story the English rule already alerted (a translation joining its story)."""
+    import dataclasses
+
+    rules = (
+        AlertRule(name="english-desk", topics=("counter-terrorism",), languages=("en",)),
+        AlertRule(name="the-rest", fallback=True, mode="digest"),
+    )
+    rec = AlertRecorder(redis_client, Keys("fallback"), AlertsFile(rules=rules), 3600, 1000)
+    english = item("story-en", "https://a.example.com/en")
+    french = dataclasses.replace(item("story-fr", "https://b.example.com/fr"), language="fr")
+    assert [a.rule for a in rec.record(english)] == ["english-desk"]
+    assert [a.rule for a in rec.record(french)] == ["the-rest"]
+    translation = dataclasses.replace(item("story-en", "https://c.example.com/fr"), language="fr")
+    assert rec.record(translation) == []
+    assert [a.rule for a in rec.recent(10)] == ["the-rest", "english-desk"]
+
+
 def test_monitor_serve_answers_on_the_configured_port(env: dict[str, str], tmp_path: Path) -> None:
     """`monitor serve --port 0` prints where it listens and serves an empty Atom feed there."""
     with subprocess.Popen(
