@@ -183,8 +183,12 @@ class FeedStateStore:
         flat = [m for ms in members for m in ms]
         if not flat:
             return []
-        scores = iter(self.r.zmscore(self.keys.feed_seen(feed_id), flat))
-        return [all(next(scores) is None for _ in ms) for ms in members]
+        scores = self.r.zmscore(self.keys.feed_seen(feed_id), flat)
+        out, at = [], 0
+        for ms in members:  # each entry's own slice of the scores: never short-circuit across entries
+            out.append(all(score is None for score in scores[at : at + len(ms)]))
+            at += len(ms)
+        return out
 
     def mark_seen(self, feed_id: str, entries: Iterable[SeenEntry], now: float | None = None) -> None:
         """Record entry keys and their aliases as seen at ``now``; prune members past the retention."""

@@ -336,6 +336,27 @@ def test_entries_sharing_one_link_are_not_hidden_by_it(
     assert len(_entry_jobs(redis_client, env)) == 3
 
 
+def test_new_entries_after_or_between_seen_ones_are_all_new(
+    feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
+) -> None:
+    """A feed that appends its new items at the end, or puts one between seen items, yields each new
+    entry once. A bad-input trial found them all dropped and marked seen: the seen check read one
+    entry's aliases as the next entry's scores once a seen entry stopped its ``all()`` early."""
+    feeds({"id": "grow", "url": http_server.url("/grow.xml")})
+    items = [(f"urn:grow:{i}", f"https://wire.example.com/grow/{i}", f"Story {i}") for i in range(2)]
+    http_server.routes["/grow.xml"] = Route(200, RSS_HEADERS, rss(items))
+    assert poll_feed("grow", 1)["new"] == 2
+    later = [(f"urn:grow:{i}", f"https://wire.example.com/grow/{i}", f"Story {i}") for i in (2, 3)]
+    middle = ("urn:grow:mid", "https://wire.example.com/grow/mid", "Story in the middle")
+    http_server.routes["/grow.xml"] = Route(200, RSS_HEADERS, rss([items[0], middle, items[1], *later]))
+    assert poll_feed("grow", 2)["new"] == 3
+    links = [job["link"] for job in _entry_jobs(redis_client, env)]
+    assert sorted(links) == sorted(
+        [link for _, link, _ in items] + [middle[1]] + [link for _, link, _ in later]
+    )
+    assert poll_feed("grow", 3)["new"] == 0
+
+
 def test_feeds_reset_re_enables_a_gone_feed(
     feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
 ) -> None:
