@@ -133,6 +133,8 @@ class HtmlExtractor:
         if body is None:
             body = max(bodies, key=lambda b: len(b.text), default=None)
             if body is None or not body.text:
+                if entry.content or entry.summary or entry.title:  # a binary or empty page: keep the entry
+                    return self.entry_article(entry, source, url, why="no article text in the page")
                 raise DocumentError(source, "no article text could be extracted from the HTML")
             warnings.append(f"suspect body ({body.source}): short or mostly boilerplate")
             log.warning("extraction_suspect", source=source, strategy=body.source, chars=len(body.text))
@@ -153,20 +155,30 @@ class HtmlExtractor:
         suspect = len(text) < MIN_BODY_CHARS or self._filter.boilerplate_share(text) >= SUSPECT_SHARE
         return _Body(name, text, suspect, doc is not None)
 
-    def entry_article(self, entry: EntryInfo, source: str, url: str | None = None) -> Article:
-        """An article from the feed entry alone (its content, else its summary), for when the
-        page could not be fetched. ``extraction_source`` is ``entry-content`` or ``entry-summary``.
+    def entry_article(
+        self, entry: EntryInfo, source: str, url: str | None = None, why: str = "article page unavailable"
+    ) -> Article:
+        """An article from the feed entry alone (its content, else its summary, else its headline),
+        for when the page could not be fetched or holds no text (``why`` says which, in the
+        warning). ``extraction_source`` is ``entry-content``, ``entry-summary`` or ``entry-title``
+        (then the text is the headline: the pipeline classifies the title alone, and a feed of
+        title-and-link entries behind a paywall still gives its items).
 
         Raises:
-            DocumentError: the entry has neither content nor summary.
+            DocumentError: the entry has no content, summary or title.
         """
         for name, value in (("entry-content", entry.content), ("entry-summary", entry.summary)):
             text, _cuts = self._filter.clean_text((value or "").strip(), source)
             if text:
                 body = _Body(name, text, len(text) < MIN_BODY_CHARS)
-                warning = "article page unavailable; body from the feed entry"
+                warning = f"{why}; body from the feed entry"
                 return _article(source, url or entry.link, entry, body, None, None, (warning,))
-        raise DocumentError(source, "page unavailable and the entry has no content or summary")
+        title = " ".join((entry.title or "").split())
+        if title:
+            body = _Body("entry-title", title, True)
+            warning = f"{why}; the entry has no text: its headline alone"
+            return _article(source, url or entry.link, entry, body, None, None, (warning,))
+        raise DocumentError(source, f"{why} and the entry has no title, content or summary")
 
     def _entry_body(self, entry: EntryInfo, source: str) -> _Body | None:
         for name, value in (("entry-content", entry.content), ("entry-summary", entry.summary)):

@@ -24,7 +24,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 from courlan import normalize_url
@@ -34,6 +34,7 @@ from monitor.charset import decode_bytes
 from monitor.errors import NotAFeedError, PermanentFetchError
 from monitor.feeddates import parse_entry_date
 from monitor.feedtext import text_construct
+from monitor.fetch import is_web_url
 from monitor.model import EntryInfo
 
 _XML_TYPES = re.compile(r"^\s*(application/([\w.+-]*\+)?xml|text/xml|application/(rss|atom|rdf)\b)", re.I)
@@ -230,6 +231,16 @@ def _entries(
         drafts.append(draft)
     if twice:
         warnings.append(f"double-escaped entities decoded twice in {twice} entry field(s)")
+    refused = [d for d in drafts if d["link"] and not is_web_url(d["link"])]
+    if refused:  # javascript:, data:, file: ... would reach alert messages and the Atom feed as links
+        schemes = sorted({urlsplit(d["link"]).scheme or "?" for d in refused})
+        warnings.append(f"entry_link_refused: {len(refused)} entry link(s) not http(s) ({', '.join(schemes)}) "
+                        "dropped; the entries are kept with their own text")
+        for d in refused:
+            d["link"] = None
+    for d in drafts:
+        if d["image"] and not is_web_url(d["image"]):
+            d["image"] = None
     empty = [d for d in drafts if not (d["title"] or d["link"] or d["summary"] or d["content"] or d["guid"])]
     if empty:
         warnings.append(f"empty_entry: {len(empty)} entry(ies) without title, link, GUID or text skipped")

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -391,6 +392,18 @@ def _conditional_headers(validators: Validators | None) -> dict[str, str]:
     if validators and validators.last_modified:
         headers["If-Modified-Since"] = validators.last_modified
     return headers
+
+
+def is_web_url(url: str | None) -> bool:
+    """True for an http(s) URL with a host: the only links handed on to fetching, storage and alert
+    messages (a ``javascript:`` or ``file:`` link in a feed must not become a clickable link)."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def _check_url(url: str, target: str) -> str:

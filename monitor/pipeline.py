@@ -25,7 +25,7 @@ from monitor.digest import DigestStore
 from monitor.errors import DeliveryError
 from monitor.extract import extract
 from monitor.extract_html import HtmlExtractor
-from monitor.fetch import Fetcher, FetchPolicy
+from monitor.fetch import Fetcher, FetchPolicy, is_web_url
 from monitor.keys import Keys
 from monitor.language import LanguageDetector
 from monitor.model import Alert, Document, Item
@@ -107,7 +107,9 @@ class Pipeline:
             if earlier is not None:
                 log.info("item_duplicate", source=doc.source, item_id=earlier.id, kind=dedup.kind)
                 return self.repeat(earlier, doc.source)
-        classification = self.classifier.classify(article.title, article.text, lang.code)
+        # a headline-only item (its text is the headline again) is classified on the title alone
+        body = "" if article.extraction_source == "entry-title" else article.text
+        classification = self.classifier.classify(article.title, body, lang.code)
         item = Item(
             id=dedup.item_id,
             story_id=dedup.story_id,
@@ -122,8 +124,8 @@ class Pipeline:
             countries=classification.countries,
             duplicate_of=dedup.duplicate_of,
             dedup=dedup.kind,
-            url=article.url or entry.link,
-            canonical_url=canonical_url(article.canonical_url or article.url or entry.link),
+            url=_first_web_url(article.url, entry.link),
+            canonical_url=canonical_url(_first_web_url(article.canonical_url, article.url, entry.link)),
             feed_id=entry.feed_id,
             author=article.author,
             published=entry.published or article.date,
@@ -237,3 +239,8 @@ class Pipeline:
             log.error("alert_digest_failed", rule=rule, channel=channel, error=str(exc))
         self.digests.settle(batch_id)
         return {"rule": rule, "channel": channel, "alerts": len(alert_ids), "state": state}
+
+
+def _first_web_url(*urls: str | None) -> str | None:
+    """The first http(s) URL of ``urls``: a page's ``javascript:`` canonical link is no link to store."""
+    return next((u for u in urls if is_web_url(u)), None)

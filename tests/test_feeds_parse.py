@@ -270,3 +270,23 @@ def test_entry_without_title_link_guid_or_text_is_skipped_with_a_warning():
     feed = parse_feed(data, "application/rss+xml", "https://gazette.example.ch/rss")
     assert [e.title for e in feed.entries] == [FR_TITLE]
     assert feed.warnings == ["empty_entry: 1 entry(ies) without title, link, GUID or text skipped"]
+
+
+def test_entry_links_that_are_not_web_urls_are_dropped_and_the_entries_kept():
+    """A javascript:, data: or file: link reached the stored item, the Atom feed of alerts and the
+    webhook message as a clickable link (a bad-input trial). It is dropped with a warning naming the
+    schemes; the entries stay, to be processed from their own text."""
+    items = (
+        b"<item><title>Attaque revendiquee</title><link>javascript:alert(document.cookie)</link>"
+        b"<description>Un groupe arme a attaque un poste.</description></item>"
+        b"<item><title>Deux</title><link>data:text/html,hello</link><guid>urn:two</guid></item>"
+        b"<item><title>Trois</title><link>file:///etc/passwd</link><guid>urn:three</guid></item>"
+    )
+    data = (FEEDS / "fr-utf8.xml").read_bytes().replace(b"</channel>", items + b"</channel>")
+    feed = parse_feed(data, "application/rss+xml", "https://gazette.example.ch/rss")
+    assert [e.title for e in feed.entries] == [FR_TITLE, "Attaque revendiquee", "Deux", "Trois"]
+    assert [e.link for e in feed.entries[1:]] == [None, None, None]
+    assert feed.warnings == [
+        "entry_link_refused: 3 entry link(s) not http(s) (data, file, javascript) dropped; "
+        "the entries are kept with their own text"
+    ]

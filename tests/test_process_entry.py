@@ -129,6 +129,68 @@ def test_missing_page_falls_back_to_the_entry_summary(
     assert any("404" in w for w in out["warnings"])
 
 
+def test_a_binary_page_served_as_html_falls_back_to_the_entry_summary(
+    pipeline: Pipeline, http_server: LoopbackServer
+) -> None:
+    """Random bytes labelled text/html hold no article text: the entry's short summary is the body
+    (a bad-input trial saw the entry lost after three retries)."""
+    http_server.routes["/binary"] = Route(200, {"Content-Type": "text/html"}, bytes(range(256)) * 800)
+    entry = _entry(http_server, "/binary", title="Court allows dam project", summary="The dam may go ahead.")
+    out = process_entry(entry)
+    assert (out["extraction_source"], out["title"], out["text"]) == (
+        "entry-summary", "Court allows dam project", "The dam may go ahead."
+    )
+    assert any(w.startswith("page not used: ") and w.endswith("/binary: a binary file served as text/html")
+               for w in out["warnings"])
+
+
+def test_a_page_with_no_text_falls_back_to_the_entry(pipeline: Pipeline, http_server: LoopbackServer) -> None:
+    """An HTML page of scripts and images only gives no body: the entry's summary is used."""
+    http_server.routes["/shell"] = Route(
+        200, {"Content-Type": "text/html"}, b"<html><body><script>app()</script><img src='a.png'></body></html>"
+    )
+    entry = _entry(http_server, "/shell", title="Court allows dam project", summary="The dam may go ahead.")
+    out = process_entry(entry)
+    assert (out["extraction_source"], out["text"]) == ("entry-summary", "The dam may go ahead.")
+    assert any("no article text in the page; body from the feed entry" in w for w in out["warnings"])
+
+
+def test_a_headline_only_entry_behind_an_unavailable_page_is_kept_and_classified(
+    pipeline: Pipeline, http_server: LoopbackServer
+) -> None:
+    """A title-and-link entry whose page is gone (a paywall's 403, a 404) is an item of its headline,
+    classified on it, and alerted: the feed said it, and the analyst can open the link."""
+    http_server.routes["/paywalled"] = Route(403, {"Content-Type": "text/html"}, b"subscribe")
+    title = "Suicide bomber kills 12 at army checkpoint; Islamic State claims the attack"
+    out = process_entry(_entry(http_server, "/paywalled", title=title, summary=None))
+    assert (out["extraction_source"], out["title"], out["text"]) == ("entry-title", title, title)
+    assert out["labels"] == ["counter-terrorism"]
+    assert all(e["where"] == "title" for e in out["evidence"]["counter-terrorism"])
+    assert any("its headline alone" in w for w in out["warnings"])
+    assert out["alerts"]
+
+
+def test_an_entry_with_nothing_fails_without_retries(
+    pipeline: Pipeline, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
+) -> None:
+    """No page, no title, no summary: a DocumentError that RQ does not retry (the same bytes give
+    the same error), run through a real RQ worker."""
+    from rq import Queue, SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from monitor.keys import Keys
+    from workers.polls import ENTRY_RETRY
+
+    http_server.routes["/empty"] = Route(404, {"Content-Type": "text/html"}, b"")
+    keys = Keys(env["MONITOR_KEY_PREFIX"])
+    q = Queue(keys.queue("entries"), connection=redis_client, serializer=JSONSerializer)
+    job = q.enqueue(process_entry, _entry(http_server, "/empty", title="", summary=None), retry=ENTRY_RETRY)
+    SimpleWorker([q], connection=redis_client, serializer=JSONSerializer).work(burst=True)
+    job.refresh()
+    assert job.get_status() == "failed" and not job.retries_left
+    assert "and the entry has no title, content or summary" in (job.latest_result().exc_string or "")
+
+
 def test_server_error_is_raised_for_rq_to_retry(
     pipeline: Pipeline, http_server: LoopbackServer
 ) -> None:

@@ -8,8 +8,10 @@ and link-local addresses for links found in feeds (``MONITOR_ALLOW_PRIVATE_ADDRE
   with tracking parameters) is not fetched again: the earlier item is returned, no alert;
 * a **transient** fetch failure (timeout, 5xx, 429) is raised so RQ retries the job with
   back-off; on the last attempt the entry's own text is used instead;
-* a **permanent** failure (404, refused address, over the byte cap) or a body that is not HTML
-  falls back to the entry's content or summary (``extraction_source`` says which).
+* a **permanent** failure (404, refused address, over the byte cap), a body that is not HTML, or
+  an HTML page with no text (a binary file served as HTML) falls back to the entry's content,
+  summary or, failing those, its headline (``extraction_source`` says which);
+* an entry with nothing at all fails at once, without RQ's retries.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import structlog
 from rq import get_current_job
 
-from monitor.errors import PermanentFetchError, TransientFetchError
+from monitor.errors import DocumentError, PermanentFetchError, TransientFetchError
 from monitor.model import Document, EntryInfo
 from monitor.pipeline import Pipeline
 from workers import context
@@ -33,6 +35,13 @@ def _entry_document(entry: EntryInfo, reason: str | None = None) -> Document:
     """A document with no page content: the extraction stage uses the entry's own text."""
     return Document(source=entry.link or entry.key or "entry", content=b"", content_type="text/html",
                     url=entry.link, entry=entry, warnings=(f"page not used: {reason}",) if reason else ())
+
+
+def _no_retries() -> None:
+    """Make the running job's failure final (RQ retries only while ``retries_left`` > 0)."""
+    job = get_current_job()
+    if job is not None:
+        job.retries_left = 0
 
 
 def _last_attempt() -> bool:
@@ -63,6 +72,9 @@ def fetch_page(pipeline: Pipeline, entry: EntryInfo) -> Document:
     if not content_type.lower().startswith(_PAGE_TYPES) or not result.content.strip():
         log.warning("page_not_html", content_type=content_type, fallback="entry")
         return _entry_document(entry, f"{entry.link}: not an HTML page ({content_type})")
+    if b"\x00" in result.content[:8192]:  # no text page holds a NUL byte (git's and file(1)'s binary test)
+        log.warning("page_binary", content_type=content_type, fallback="entry")
+        return _entry_document(entry, f"{entry.link}: a binary file served as {content_type}")
     return Document(source=entry.link, content=result.content, content_type=content_type,
                     url=result.final_url, entry=entry)
 
@@ -75,7 +87,7 @@ def process_entry(entry: dict[str, Any]) -> dict[str, Any]:
 
     Raises:
         TransientFetchError: the page fetch failed in a way worth retrying (RQ retries).
-        DocumentError: neither the page nor the entry has article text.
+        DocumentError: neither the page nor the entry has any text, not even a title (no retry).
     """
     info = EntryInfo(**entry)
     pipeline = context.get()
@@ -85,7 +97,11 @@ def process_entry(entry: dict[str, Any]) -> dict[str, Any]:
         if earlier is not None:
             log.info("item_duplicate", item_id=earlier.id, kind="url", fetched=False)
             return pipeline.repeat(earlier, info.link or earlier.source).to_json()
-        outcome = pipeline.process(fetch_page(pipeline, info))
+        try:
+            outcome = pipeline.process(fetch_page(pipeline, info))
+        except DocumentError:
+            _no_retries()  # the same bytes give the same error: fail now, listed in the failed jobs
+            raise
     from workers.jobs import enqueue_deliveries
 
     enqueue_deliveries(pipeline, outcome.alerts)
