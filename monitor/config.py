@@ -54,8 +54,13 @@ class FeedConfig(_Strict):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
+        from monitor.fetch import url_problem  # httpx: imported only where feeds are read
+
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
+        problem = url_problem(value)
+        if problem:  # a bad host or port would otherwise fail inside the socket layer at every poll
+            raise ValueError(problem)
         return value
 
 
@@ -651,8 +656,28 @@ def _located(path: Path, node: yaml.Node | None, data: Any, loc: tuple[Any, ...]
     """``"<path>:<line>: <loc>: <msg>"``, the line found by walking ``loc`` (and the term the
     message names) in the composed document ``node``."""
     section, line = _walk(node, loc)
-    line = _term_line(section, msg) or line
+    line = _term_line(section, msg) or _repeat_line(node, msg) or line
     return f"{path}:{line or '?'}: {_format_loc(loc)}: {msg}{_owner_of(data, loc)}"
+
+
+def _repeat_line(node: yaml.Node | None, msg: str) -> int | None:
+    """For ``"... 'X' is used twice"`` (a feed id): the line of the second scalar ``X`` in the
+    document, where the repeat is, instead of the top of the file."""
+    named = re.search(r"(['\"])(.+?)\1 is used twice", msg)
+    if not named or node is None:
+        return None
+    found: list[int] = []
+    stack = [node]
+    while stack and len(found) < 2:
+        current = stack.pop(0)
+        if isinstance(current, yaml.ScalarNode):
+            if current.value == named.group(2):
+                found.append(int(current.start_mark.line) + 1)
+        elif isinstance(current, yaml.MappingNode):
+            stack[:0] = [value for _key, value in current.value]
+        elif isinstance(current, yaml.SequenceNode):
+            stack[:0] = list(current.value)
+    return found[1] if len(found) == 2 else None
 
 
 def load_topics(path: Path) -> TopicsFile:

@@ -284,7 +284,7 @@ class Fetcher:
             target = str(httpx.URL(current).join(location))
         except (httpx.InvalidURL, ValueError) as exc:
             raise PermanentFetchError(url, f"redirect to an invalid URL {location!r}: {exc}") from exc
-        target = _check_url(url, target)
+        target = _check_url(url, target, location)
         chain.append((response.status_code, target))
         if target in visited:
             raise PermanentFetchError(url, f"redirect loop: {target} was already visited")
@@ -394,26 +394,56 @@ def _conditional_headers(validators: Validators | None) -> dict[str, str]:
     return headers
 
 
-def is_web_url(url: str | None) -> bool:
-    """True for an http(s) URL with a host: the only links handed on to fetching, storage and alert
-    messages (a ``javascript:`` or ``file:`` link in a feed must not become a clickable link)."""
+def url_problem(url: str | None) -> str | None:
+    """Why ``url`` cannot be fetched over HTTP, or None when it can: not http(s), no host, a port
+    outside 1-65535, or a host name IDNA cannot encode (an empty label as in "a..b", a label
+    over 63 letters). Checked where a URL enters (feeds.yaml, entry links, redirects), so a bad one
+    is named there instead of failing inside the socket layer at every poll."""
     if not url:
-        return False
+        return "no URL"
     try:
         parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
-
-
-def _check_url(url: str, target: str) -> str:
+        port = parts.port
+    except ValueError as exc:  # a port that is no number or out of range
+        return f"not a valid URL: {exc}"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"not an http(s) URL ({parts.scheme or 'no'} scheme)"
+    host = parts.hostname
+    if not host:
+        return "the URL has no host"
+    if port == 0:
+        return "port 0 is not a port"
     try:
-        parsed = httpx.URL(target)
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return f"host {host!r} is not a valid domain name (an empty or over-long label)"
+    if not all(ch.isalnum() or ch in "-._" for ch in ascii_host):
+        return f"host {host!r} is not a valid domain name"
+    return None
+
+
+def is_web_url(url: str | None) -> bool:
+    """True for a URL that :func:`url_problem` accepts: the only links handed on to fetching,
+    storage and alert messages (a ``javascript:`` or ``file:`` link in a feed must not become a
+    clickable link)."""
+    return url_problem(url) is None
+
+
+def _check_url(url: str, target: str, location: str | None = None) -> str:
+    """``target`` as httpx writes it; a redirect's raw ``location`` is named in the error."""
+    problem = url_problem(target)
+    if problem is not None:
+        where = f"redirect to {location!r} refused" if location is not None else target
+        raise PermanentFetchError(url, f"{where}: {problem}")
+    try:
+        return str(httpx.URL(target))
     except httpx.InvalidURL as exc:
         raise PermanentFetchError(url, f"invalid URL {target!r}: {exc}") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise PermanentFetchError(url, f"not an http(s) URL: {target}")
-    return str(parsed)
 
 
 def _raise_for_status(current: str, response: httpx.Response) -> None:

@@ -38,6 +38,34 @@ def test_unknown_key_names_file_line_and_path(config_dir: Path) -> None:
         Config.load(config_dir)
 
 
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("http://exa mple..com:99999/feed", r"feeds\.yaml:3: feeds\[0\]\.url: not a valid URL: Port out of range"),
+        ("http://example..com/feed", r"feeds\.yaml:3: feeds\[0\]\.url: host 'example\.\.com' is not a valid domain"),
+        ("http://news example.org/rss", r"feeds\.yaml:3: .*host 'news example\.org' is not a valid domain name"),
+        ("http:///rss", r"feeds\.yaml:3: .*the URL has no host"),
+    ],
+)
+def test_a_feed_url_that_cannot_be_fetched_is_refused_on_its_line(config_dir: Path, url: str, error: str) -> None:
+    """A bad host or port loaded and then failed inside the socket layer at every poll, with a
+    traceback and no feed error (a bad-input trial): it is refused where it is written."""
+    (config_dir / "feeds.yaml").write_text(f"feeds:\n  - id: wire\n    url: \"{url}\"\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=error):
+        Config.load(config_dir)
+
+
+def test_a_repeated_feed_id_is_reported_on_the_repeat(config_dir: Path) -> None:
+    """Not on line 1: on the line of the second ``id: good``."""
+    (config_dir / "feeds.yaml").write_text(
+        "feeds:\n  - id: good\n    url: https://a.example.org/rss\n  - id: other\n    url: https://b.example.org/rss\n"
+        "  - id: good\n    url: https://c.example.org/rss\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"feeds\.yaml:6: \(top level\): feed id 'good' is used twice"):
+        Config.load(config_dir)
+
+
 def test_invalid_yaml_names_line(config_dir: Path) -> None:
     """Broken YAML syntax gives the file and the line."""
     (config_dir / "topics.yaml").write_text("topics:\n  a: [1, 2\n  b: 3\n", encoding="utf-8")

@@ -326,7 +326,10 @@ def test_policy_from_settings_takes_caps_timeouts_and_the_private_switch():
 
 
 def test_redirect_to_a_non_http_scheme_is_refused(http_server, fetcher):
-    """A Location pointing at file:// (or any non-http scheme) ends the fetch with a permanent error."""
+    """A Location pointing at file:// (or any non-http scheme) ends the fetch with a permanent error
+    that says a redirect was refused and quotes the Location as sent."""
     http_server.routes["/f"] = _redirect(302, "file:///etc/passwd")
-    with pytest.raises(PermanentFetchError, match="not an http\\(s\\) URL: file:"):
+    with pytest.raises(
+        PermanentFetchError, match=r"redirect to 'file:///etc/passwd' refused: not an http\(s\) URL \(file scheme\)"
+    ):
         fetcher.fetch(http_server.url("/f"))
