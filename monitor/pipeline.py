@@ -31,6 +31,7 @@ from monitor.language import LanguageDetector
 from monitor.model import Alert, Document, Item
 from monitor.notify import Notifier
 from monitor.outbox import DeliveryOutbox
+from monitor.politeness import HostLimiter
 from monitor.settings import Settings
 from monitor.store import ItemStore, outlet_of
 
@@ -87,6 +88,14 @@ class Pipeline:
         limits; article links to private/loopback/link-local addresses are refused unless
         ``MONITOR_ALLOW_PRIVATE_ADDRESSES`` is true."""
         return Fetcher(FetchPolicy.from_settings(self.settings))
+
+    @cached_property
+    def hosts(self) -> HostLimiter:
+        """Per-host request limits shared with the feed polls (``MONITOR_HOST_*``), for article
+        pages: a feed of many new entries must not fetch its site's pages all at once."""
+        s = self.settings
+        lease = s.fetch_total_timeout + 30.0  # longer than any page fetch; a killed worker's lease expires
+        return HostLimiter(self.connection, self.keys, s.host_max_concurrent, s.host_min_start_interval, lease)
 
     def process(self, doc: Document) -> Outcome:
         """Run every stage on ``doc`` and store the result.

@@ -71,6 +71,9 @@ def env(redis_client: redis.Redis, redis_url: str, monkeypatch: pytest.MonkeyPat
         "MONITOR_STATE_DIR": str(tmp_path / "state"),
         "MONITOR_LOG_FORMAT": "json",
         "MONITOR_ALLOW_PRIVATE_ADDRESSES": "true",
+        # every test server is 127.0.0.1, one "host": no 1 s gap between its pages and feeds unless
+        # a test asks for the limits (tests/test_politeness.py, test_process_entry.py)
+        "MONITOR_HOST_MIN_START_INTERVAL": "0",
     }
     for k, v in values.items():
         monkeypatch.setenv(k, v)

@@ -191,6 +191,31 @@ def test_an_entry_with_nothing_fails_without_retries(
     assert "and the entry has no title, content or summary" in (job.latest_result().exc_string or "")
 
 
+def test_article_pages_keep_the_per_host_limits_and_a_429_holds_the_host(
+    env: dict[str, str], redis_client: redis.Redis, http_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of one host start at least MONITOR_HOST_MIN_START_INTERVAL apart, as feed polls do; a
+    429 on a page marks the host, so the next entry of that host is not fetched but retried later."""
+    import time
+
+    monkeypatch.setenv("MONITOR_HOST_MIN_START_INTERVAL", "0.8")
+    settings = Settings.load()
+    context.init(settings, Config.load(settings.config_dir))
+    http_server.routes["/news/plot"] = Route(200, {"Content-Type": "text/html"}, PAGE)
+    http_server.routes["/news/plot2"] = Route(200, {"Content-Type": "text/html"}, PAGE.replace(b"three", b"four"))
+    process_entry(_entry(http_server, "/news/plot"))
+    started = time.monotonic()
+    process_entry(_entry(http_server, "/news/plot2", guid="guid-2"))
+    assert time.monotonic() - started >= 0.7
+    http_server.routes["/busy"] = Route(429, {"Retry-After": "120"}, b"slow down")
+    with pytest.raises(TransientFetchError):
+        process_entry(_entry(http_server, "/busy", guid="guid-3"))
+    requests_before = len(http_server.requests)
+    with pytest.raises(TransientFetchError, match=r"host 127\.0\.0\.1 asked us to wait \(429\)"):
+        process_entry(_entry(http_server, "/news/plot3", guid="guid-4"))
+    assert len(http_server.requests) == requests_before
+
+
 def test_server_error_is_raised_for_rq_to_retry(
     pipeline: Pipeline, http_server: LoopbackServer
 ) -> None:

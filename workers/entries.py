@@ -16,6 +16,7 @@ and link-local addresses for links found in feeds (``MONITOR_ALLOW_PRIVATE_ADDRE
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import structlog
@@ -24,6 +25,7 @@ from rq import get_current_job
 from monitor.errors import DocumentError, PermanentFetchError, TransientFetchError
 from monitor.model import Document, EntryInfo
 from monitor.pipeline import Pipeline
+from monitor.politeness import host_of
 from workers import context
 
 log = structlog.get_logger(__name__)
@@ -49,25 +51,49 @@ def _last_attempt() -> bool:
     return job is not None and not job.retries_left
 
 
+def _transient(entry: EntryInfo, exc: TransientFetchError) -> Document:
+    """Raise ``exc`` for RQ to retry the job, or on its last attempt use the entry's own text."""
+    if not _last_attempt():
+        log.warning("page_fetch_retry", error=str(exc), retry_after=exc.retry_after)
+        raise exc
+    log.warning("page_fetch_failed", error=str(exc), fallback="entry", final_attempt=True)
+    return _entry_document(entry, str(exc))
+
+
 def fetch_page(pipeline: Pipeline, entry: EntryInfo) -> Document:
     """The entry's article page as a :class:`Document`, or the entry-only document on a permanent failure.
 
+    The fetch keeps the per-host limits the feed polls keep (``MONITOR_HOST_MAX_CONCURRENT``,
+    ``MONITOR_HOST_MIN_START_INTERVAL``, a host's 429 back-off), waiting at most
+    ``MONITOR_HOST_WAIT_MAX`` seconds for a slot: a feed of 5,000 new entries fetched its site's
+    pages at 25 a second in a bad-input trial.
+
     Raises:
-        TransientFetchError: the page may be reachable later and RQ has retries left.
+        TransientFetchError: the page may be reachable later (or its host is busy, or asked us to
+            wait) and RQ has retries left.
     """
     if not entry.link:
         return _entry_document(entry)
+    host = host_of(entry.link)
+    now = time.time()
+    until = pipeline.hosts.host_backoff_until(host)
+    if until and until > now:
+        return _transient(entry, TransientFetchError(entry.link, f"host {host} asked us to wait (429)",
+                                                     retry_after=until - now))
+    lease = pipeline.hosts.acquire(host, pipeline.settings.host_wait_max)
+    if lease is None:
+        return _transient(entry, TransientFetchError(entry.link, f"host {host} busy (politeness limits)"))
     try:
         result = pipeline.fetcher.fetch(entry.link)
     except TransientFetchError as exc:
-        if not _last_attempt():
-            log.warning("page_fetch_retry", error=str(exc), retry_after=exc.retry_after)
-            raise
-        log.warning("page_fetch_failed", error=str(exc), fallback="entry", final_attempt=True)
-        return _entry_document(entry, str(exc))
+        if exc.status == 429:
+            pipeline.hosts.back_off_host(host, time.time() + (exc.retry_after or 60.0))
+        return _transient(entry, exc)
     except PermanentFetchError as exc:
         log.warning("page_fetch_failed", error=str(exc), fallback="entry")
         return _entry_document(entry, str(exc))
+    finally:
+        pipeline.hosts.release(lease)
     content_type = result.content_type or "text/html"
     if not content_type.lower().startswith(_PAGE_TYPES) or not result.content.strip():
         log.warning("page_not_html", content_type=content_type, fallback="entry")
