@@ -145,7 +145,7 @@ def parse_feed(
     if not version and not result.entries:
         raise _not_a_feed(text, content_type, base_url, result)
     if result.get("bozo"):
-        warnings.append(f"malformed XML: {_bozo_message(result)} (recovered)")
+        warnings.append(f"malformed XML: {_bozo_message(result)} (recovered){_bozo_position(result)}")
     feed = result.feed
     entries = _entries(result.entries, base_url, timezone_hint, warnings)
     return ParsedFeed(
@@ -180,6 +180,14 @@ def _bozo_message(result: Any) -> str:
         return "unknown problem"
     message = exc.getMessage() if hasattr(exc, "getMessage") else str(exc)
     return str(message).split(": ")[-1] or type(exc).__name__
+
+
+def _bozo_position(result: Any) -> str:
+    """`` at line L, column C`` of the XML parser's complaint (so the publisher can be told where), or ""."""
+    exc = result.get("bozo_exception")
+    if exc is None or not hasattr(exc, "getLineNumber"):
+        return ""
+    return f" at line {exc.getLineNumber()}, column {exc.getColumnNumber()}"
 
 
 def _not_a_feed(text: str, content_type: str | None, base_url: str, result: Any) -> NotAFeedError:

@@ -152,6 +152,7 @@ class FeedScheduler:
         self.leader = (LeaderLock(connection, keys.scheduler_leader(), settings.scheduler_leader_ttl,
                                   self.instance_id, self._catch_up) if use_leader_lock else None)
         self.intervals: dict[str, float] = {}
+        self._redis_down = False  # logged once per outage, not once per feed and firing
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -240,9 +241,24 @@ class FeedScheduler:
         """One firing for ``feed_id``: claim the current slot and enqueue its poll.
 
         Returns:
-            what happened: ``standby``, ``removed``, ``disabled``, ``backing-off``, ``taken`` or
-            ``enqueued``.
+            what happened: ``standby``, ``removed``, ``disabled``, ``backing-off``, ``taken``,
+            ``enqueued``, or ``redis-down`` (the firing is skipped; one ``redis_unavailable`` line is
+            logged per outage, and ``redis_available`` when it answers again, instead of a
+            traceback per feed and firing).
         """
+        try:
+            outcome = self._tick(feed_id)
+        except redis.RedisError as exc:
+            if not self._redis_down:
+                self._redis_down = True
+                log.warning("redis_unavailable", error=str(exc), hint="polls are not enqueued until Redis answers")
+            return "redis-down"
+        if self._redis_down:
+            self._redis_down = False
+            log.info("redis_available")
+        return outcome
+
+    def _tick(self, feed_id: str) -> str:
         if self.leader is not None and not self.leader.ensure():
             return "standby"
         feed = self.feeds.get(feed_id)

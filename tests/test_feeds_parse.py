@@ -130,7 +130,7 @@ def test_html_named_entities_are_recovered_with_a_warning():
     entry = feed.entries[0]
     assert entry.title == "L’envoyé spécial appelle à une trêve\u00a0durable"
     assert entry.summary == "«\u00a0Le temps presse\u00a0», a-t-il déclaré."
-    assert feed.warnings == ["malformed XML: undefined entity (recovered)"]
+    assert feed.warnings == ["malformed XML: undefined entity (recovered) at line 4, column 14"]
 
 
 def test_titles_are_decoded_exactly_once_or_twice_when_double_escaped():

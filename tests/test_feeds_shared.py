@@ -96,12 +96,13 @@ def test_case04b_bot_check_page_is_not_a_feed(http_server, fetcher):
 
 
 def test_case05_html_named_entities(http_server, fetcher):
-    """Case 05: exact title with NBSP, exact description, warning 'undefined entity (recovered)'."""
+    """Case 05: exact title with NBSP, exact description, warning 'undefined entity (recovered)', with
+    where the parser stopped."""
     feed = serve_and_parse(http_server, fetcher, "05-feed-html-named-entities.xml", "application/rss+xml")
     entry = feed.entries[0]
     assert entry.title == "L’ONU appelle à un cessez-le-feu\u00a0immédiat"
     assert entry.summary == "«\u00a0Il faut agir maintenant\u00a0», a déclaré le porte-parole."
-    assert feed.warnings == ["malformed XML: undefined entity (recovered)"]
+    assert feed.warnings == ["malformed XML: undefined entity (recovered) at line 6, column 22"]
 
 
 def test_case07_double_encoded_titles(http_server, fetcher):

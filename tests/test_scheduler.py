@@ -369,6 +369,34 @@ def test_reload_adds_and_drops_feeds(sched_env: dict[str, str], redis_client: re
         sched.shutdown()
 
 
+def test_a_redis_outage_is_one_log_line_not_a_traceback_per_firing(
+    sched_env: dict[str, str], redis_client: redis.Redis
+) -> None:
+    """Firings while Redis does not answer are skipped with one ``redis_unavailable`` line for the
+    outage (a bad-input trial saw a traceback per feed and tick), and ``redis_available`` after."""
+    import socket
+
+    from structlog.testing import capture_logs
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    down = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
+    settings = Settings.load()
+    config = Config.load(settings.config_dir)
+    sched = FeedScheduler(settings, down, Keys(settings.key_prefix), list(config.feeds.feeds),
+                          use_leader_lock=False, enqueue_poll=lambda feed_id, slot: "job")
+    with capture_logs() as logs:
+        assert [sched.tick("f1"), sched.tick("f2"), sched.tick("f1")] == ["redis-down"] * 3
+        sched.r = sched.store.r = redis_client
+        assert sched.tick("f1") == "enqueued"
+    events = [e["event"] for e in logs if e["event"].startswith("redis_")]
+    assert events == ["redis_unavailable", "redis_available"]
+
+
 def test_a_broken_feeds_edit_keeps_the_schedule_and_is_recorded(
     sched_env: dict[str, str], redis_client: redis.Redis
 ) -> None:
@@ -394,6 +422,13 @@ def test_a_broken_feeds_edit_keeps_the_schedule_and_is_recorded(
         assert reload_errors(redis_client, keys)["feeds"]["error"] == error
         record_reload(redis_client, keys, "feeds", None)
         assert reload_errors(redis_client, keys) == {}
+        # an emptied file (a save cut short) keeps the schedule too; 'feeds: []' is meant
+        path.write_text("", encoding="utf-8")
+        assert "the file is empty: the 3 scheduled feeds are kept" in (_reload(sched, path) or "")
+        assert sorted(job.id for job in sched.scheduler.get_jobs()) == before
+        path.write_text("feeds: []\n", encoding="utf-8")
+        assert _reload(sched, path) is None
+        assert sched.scheduler.get_jobs() == []
     finally:
         sched.shutdown()
 
