@@ -554,12 +554,11 @@ class Classifier:
         home = sides.at_home()
         if home:
             tally.at_home(home)
-        labels = tally.labels()
         return Classification(
             topics={k: round(v, 2) for k, v in tally.scores.items()},
-            labels=labels,
+            labels=tally.labels(),
             evidence=tally.sorted_evidence(),
-            held=tally.held(labels),
+            held=tally.held(),
             countries=dict(sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))),
         )
 
@@ -678,33 +677,28 @@ class _Tally:
 
     def labels(self) -> list[str]:
         """Topics at or above threshold with a core match and more than a passing mention (6)."""
-        return [
-            name
-            for name, topic in self.topics.items()
-            if name not in self.home
-            and self.scores[name] >= topic.threshold
-            and name in self.core
-            and (len(self.distinct[name]) >= topic.min_distinct_terms or name in self.up_front)
-        ]
+        return [name for name, topic in self.topics.items() if self._held_by(name, topic) is None]
 
-    def held(self, labels: list[str]) -> dict[str, str]:
-        """Topic -> why it is not labelled although its score reached the threshold: the other
-        conditions of :meth:`labels` (whose result is ``labels``), said so an analyst tuning rules
-        sees what is missing."""
-        out = {}
-        for name, topic in self.topics.items():
-            if name in labels or self.scores[name] < topic.threshold:
-                continue
-            if name in self.home:
-                out[name] = "a domestic item: the title and lede name one state and its territories (see 'at home')"
-            elif name not in self.core:
-                out[name] = "only context terms matched: a label also needs a match of a 'terms' entry"
-            else:
-                out[name] = (
-                    f"{len(self.distinct[name])} distinct term(s), none in the title or lede: a label needs "
-                    f"{topic.min_distinct_terms} distinct terms, or one in the title or lede"
-                )
-        return out
+    def held(self) -> dict[str, str]:
+        """Topic -> why it is not labelled although its score reached the threshold, said so an
+        analyst tuning rules sees what is missing."""
+        return {name: why for name, topic in self.topics.items() if (why := self._held_by(name, topic))}
+
+    def _held_by(self, name: str, topic: TopicConfig) -> str | None:
+        """None when ``name`` is a label; "" when its score is under the threshold; else which
+        other condition of a label it misses."""
+        if self.scores[name] < topic.threshold:
+            return ""
+        if name in self.home:
+            return "a domestic item: the title and lede name one state and its territories (see 'at home')"
+        if name not in self.core:
+            return "only context terms matched: a label also needs a match of a 'terms' entry"
+        if len(self.distinct[name]) < topic.min_distinct_terms and name not in self.up_front:
+            return (
+                f"{len(self.distinct[name])} distinct term(s), none in the title or lede: a label needs "
+                f"{topic.min_distinct_terms} distinct terms, or one in the title or lede"
+            )
+        return None
 
     def sorted_evidence(self) -> dict[str, list[Evidence]]:
         """Evidence of the topics that have any, strongest first and negated matches last."""
