@@ -34,11 +34,21 @@ EXIT_FAILED_INPUTS = 1
 EXIT_CONFIG = 2
 
 
-def setup(stream=None) -> tuple[Settings, Config]:  # type: ignore[no-untyped-def]
-    """Load settings and config, configure logging; exit 2 with a one-line error when invalid."""
+def _settings(stream=None) -> Settings:  # type: ignore[no-untyped-def]
+    """Load settings and configure logging; exit 2 with a one-line error when invalid."""
     try:
         settings = Settings.load()
-        configure_logging(settings.log_format, settings.log_level, stream)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from exc
+    configure_logging(settings.log_format, settings.log_level, stream)
+    return settings
+
+
+def setup(stream=None) -> tuple[Settings, Config]:  # type: ignore[no-untyped-def]
+    """Load settings and config, configure logging; exit 2 with a one-line error when invalid."""
+    settings = _settings(stream)
+    try:
         return settings, Config.load(settings.config_dir)
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -50,12 +60,7 @@ def setup_to_inspect() -> tuple[Settings, Config, str | None]:
     list``/``show``, ``feeds list``): a config folder that does not load is a warning on stderr,
     not an exit, since the daemon runs on the rules it had and its operator needs to see it. The
     third value is the config error (None when the files load); bad settings still exit 2."""
-    try:
-        settings = Settings.load()
-        configure_logging(settings.log_format, settings.log_level, None)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_CONFIG) from exc
+    settings = _settings()
     config, error = Config.load_what_loads(settings.config_dir)
     if error:
         typer.echo(
