@@ -141,7 +141,8 @@ class _Rule:
     party: bool = False
     #: A ``roles`` office: a relation term that counts in the title only.
     title_only: bool = False
-    #: An ``actors`` name (a person standing for a state): a side of relations, not a mention.
+    #: An ``actors`` name (a person standing for a state): a side of relations (as an actor, for
+    #: ``meetings``), and a mention of the state.
     actor: bool = False
     #: A ``meetings`` term: a relation term that scores only between two actors of different states.
     actors_only: bool = False
@@ -536,8 +537,9 @@ class Classifier:
                 if where == "title" and count:
                     headline.add(rule, at)
                 if rule.topic == _COUNTRY:
-                    if not rule.actor:
-                        countries[rule.term] += count
+                    # a leader named stands for the state in alert filters too ("Tamim receives a
+                    # call from the Iranian president" is QA's item for a Gulf desk's rule on QA)
+                    countries[rule.term] += count
                     if in_front:
                         sides.add(rule.term, where, rule.actor)
                 elif rule.relation:

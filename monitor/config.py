@@ -368,8 +368,8 @@ class TopicsFile(_Strict):
     ``actors``: country code -> language -> names of people who stand for their state (heads of
     state and government, foreign ministers: "Macron", "لافروف", "Xi Jinping"). Beside the
     gazetteer's country names they are sides of a relation event ("Blinken meets Chinese
-    counterpart" has two sides, US and CN), the actor dictionaries of CAMEO coding. They are not
-    country mentions (an item's ``countries`` stays names and demonyms). A name keeps its state
+    counterpart" has two sides, US and CN), the actor dictionaries of CAMEO coding. Each also
+    counts as a mention of its state in an item's ``countries`` (for alert filters). A name keeps its state
     after its holder leaves office.
     """
 
