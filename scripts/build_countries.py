@@ -135,16 +135,16 @@ EXTRA: dict[str, dict[str, list[str]]] = {
     "LB": {"en": ["Lebanese", "Beirut"], "fr": ["libanais", "Beyrouth"], "ar": ["لبنان", "لبناني", "بيروت"]},
     "JO": {"en": ["Jordanian", "Amman"], "fr": ["jordanien", "Amman"], "ar": ["الأردن", "اردن", "أردني"]},
     "SA": {
-        "en": ["Saudi Arabia", "Saudi", "Riyadh"],
+        "en": ["Saudi Arabia", "Saudi", "Riyadh", "KSA"],
         "fr": ["Arabie saoudite", "saoudien", "Riyad", "Ryad"],
         "ar": ["السعودية", "سعودي", "الرياض"],
     },
     "AE": {
         "en": ["UAE", "Emirati", "Abu Dhabi", "Dubai"],
-        "fr": ["Émirats", "émirati", "Abou Dhabi", "Dubaï"],
+        "fr": ["Émirats", "émirati", "émirien", "Abou Dhabi", "Dubaï"],
         "ar": ["الإمارات", "امارات", "إماراتي", "أبوظبي", "أبو ظبي", "دبي"],
     },
-    "QA": {"en": ["Qatari", "Doha"], "fr": ["qatari", "Doha"], "ar": ["قطر", "قطري", "الدوحة"]},
+    "QA": {"en": ["Qatari", "Doha"], "fr": ["qatari", "qatarien", "Doha"], "ar": ["قطر", "قطري", "الدوحة"]},
     "KW": {"en": ["Kuwaiti"], "fr": ["koweïtien"], "ar": ["الكويت", "كويتي"]},
     "BH": {
         "en": ["Bahraini", "Manama"],
@@ -153,8 +153,8 @@ EXTRA: dict[str, dict[str, list[str]]] = {
     },
     "OM": {"en": ["Omani", "Muscat"], "fr": ["omanais", "Mascate"], "ar": ["سلطنة عمان", "عماني", "مسقط"]},
     "YE": {
-        "en": ["Yemeni", "Sanaa", "Aden"],
-        "fr": ["Yémen", "yéménite", "Sanaa"],
+        "en": ["Yemeni", "Sanaa", "Sana'a", "Aden"],
+        "fr": ["Yémen", "yéménite", "Sanaa", "Aden"],
         "ar": ["اليمن", "يمني", "صنعاء", "عدن"],
     },
     "LY": {"en": ["Libyan", "Benghazi"], "fr": ["libyen", "Benghazi"], "ar": ["ليبيا", "ليبي", "بنغازي"]},
@@ -348,10 +348,24 @@ REGIONS: dict[str, dict[str, list[str]]] = {
         "ar": ["بورنو", "مايدوغوري", "دلتا النيجر", "ولاية النيجر", "زامفارا", "كاتسينا", "سوكوتو"],
     },
     "YE": {  # مأرب and تعز are rarely anything else in news; أبين ("clearer") is left out
-        "en": ["Hodeidah", "Hodeida", "Marib", "Taiz", "Shabwa"],
-        "fr": ["Hodeïda", "Hodeida", "Marib", "Taëz", "Taez", "Chabwa"],
-        "ar": ["الحديدة", "مأرب", "تعز", "شبوة"],
+        "en": ["Hodeidah", "Hodeida", "Marib", "Taiz", "Shabwa", "Mukalla", "Hadramout", "Hadramawt", "Hadhramaut",
+               "Saada", "Sa'ada", "Abyan"],
+        "fr": ["Hodeïda", "Hodeida", "Marib", "Taëz", "Taez", "Chabwa", "Moukalla", "Hadramout", "Saada"],
+        "ar": ["الحديدة", "مأرب", "تعز", "شبوة", "المكلا", "حضرموت", "صعدة"],
     },
+    # Saudi cities and oil sites that Houthi attacks and pilgrimages name instead of the state (a Gulf
+    # desk's trial). Left out: Mecca and la Mecque ("a mecca for surfers"), Medina (towns and surnames
+    # elsewhere), ينبع (also the verb "stems from")
+    "SA": {
+        "en": ["Jeddah", "Jiddah", "Makkah", "Madinah", "Dammam", "Abha", "Najran", "Jazan", "Jizan",
+               "Khamis Mushait", "Abqaiq", "Ras Tanura", "Yanbu"],
+        "fr": ["Djeddah", "Dammam", "Abha", "Najran", "Jazan", "Khamis Mushait", "Abqaïq", "Ras Tanura",
+               "Yanbu"],
+        "ar": ["جدة", "مكة", "مكة المكرمة", "المدينة المنورة", "الدمام", "أبها", "نجران", "جازان", "جيزان",
+               "خميس مشيط", "بقيق", "أبقيق", "رأس تنورة"],
+    },
+    "AE": {"en": ["Sharjah"], "fr": ["Charjah", "Sharjah"], "ar": ["الشارقة"]},
+    "IR": {"en": ["Bandar Abbas"], "fr": ["Bandar Abbas"], "ar": ["بندر عباس"]},
     "SO": {
         "en": ["Lower Shabelle", "Puntland", "Jubaland", "Kismayo", "Baidoa"],
         "fr": ["Bas-Chébéli", "Puntland", "Jubaland", "Kismayo", "Baidoa"],
@@ -430,6 +444,8 @@ NOT_A_COUNTRY: dict[str, list[str]] = {
         "بحر الصين", "نهر الأردن", "غور الأردن", "نهر السنغال", "نهر الكونغو",
         # words that fold onto a name: drops (قطر), long history (عراق), the right hand (اليمنى = اليمني),
         # the sunset prayer (المغرب)
+        # and the course of events (مجريات: a Hungarian's plural)
+        "مجريات",
         "قطرات", "عراقة", "اليد اليمنى", "القدم اليمنى", "الساق اليمنى", "الجهة اليمنى", "صلاة المغرب", "أذان المغرب",
     ],
 }

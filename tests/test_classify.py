@@ -287,6 +287,23 @@ def test_military_exercise_is_no_topic(classifier: Classifier) -> None:
     assert result.labels == []
 
 
+def test_a_cell_of_a_group_is_an_attack_item_and_a_smuggling_cell_is_not(classifier: Classifier) -> None:
+    """A Gulf state-security communiqué: a cell affiliated with Hezbollah seized with weapons is
+    counter-terrorism (a trial found it held on context terms alone); a cell of a drug-smuggling
+    gang is ordinary crime, which is counter-evidence."""
+    hezbollah = classifier.classify(
+        "أمن الدولة الكويتي يضبط خلية تابعة لحزب الله",
+        "تمكن جهاز أمن الدولة في دولة الكويت من ضبط خلية على صلة بحزب الله وبحوزتها أسلحة وذخائر.",
+        "ar",
+    )
+    assert hezbollah.labels == ["counter-terrorism"] and hezbollah.countries == {"KW": 2}
+    drugs = classifier.classify(
+        "ضبط خلية تابعة لشبكة تهريب مخدرات", "ضبطت الشرطة خلية تابعة لعصابة تهريب المخدرات في الميناء.", "ar"
+    )
+    assert drugs.labels == []
+    assert ("تهريب المخدرات", -2.0) in [(e.term, e.weight) for e in drugs.evidence["counter-terrorism"]]
+
+
 def test_a_parade_speech_is_no_attack_and_an_attack_on_a_vdp_post_is_one(classifier: Classifier) -> None:
     """From a Sahel analyst's trial: a president praising "an army engaged against terrorism" at an
     independence-day parade is no counter-terrorism item; unidentified gunmen attacking a post of
@@ -342,6 +359,11 @@ def test_economy_text_gets_no_topic(classifier: Classifier) -> None:
         ("fr", "Le Real Madrid bat le Paris Saint-Germain", "Les Sud-Américains ont marqué.", {}),
         ("ar", "قرصنة في خليج غينيا", "إعصار في المحيط الهندي يضرب دول أميركا اللاتينية.", {}),
         ("ar", "ريال مدريد يفوز على باريس سان جيرمان", "وسجل لاعبو أمريكا الجنوبية.", {}),
+        # Gulf cities that Houthi attacks name (a Gulf desk's trial), and مجريات (the course of events)
+        ("en", "Houthi missile hits fuel depot in Jeddah", "Debris fell near Abqaiq; Sana'a denied it.",
+         {"SA": 2, "YE": 1}),
+        ("ar", "هجوم حوثي بطائرة مسيرة على مطار أبها", "وسيطر الفريق على مجريات اللقاء في المكلا.", {"SA": 1, "YE": 1}),
+        ("en", "Lisbon is a mecca for surfers", "", {"PT": 1}),
     ],
 )
 def test_regions_that_news_names_instead_of_the_state_are_its_mentions(
