@@ -746,11 +746,21 @@ def alert_rule_problems(
         for j, value in enumerate(getattr(rule, field))
         if (msg := unknown(value, field))
     ]
+    return problems + _rule_shape_problems(alerts)
+
+
+def _rule_shape_problems(alerts: AlertsFile) -> list[tuple[tuple[str | int, ...], str]]:
+    """Rules that could never fire as written, whatever the other files say: a name used twice, a
+    fallback with no rule above it, a topic both watched and excluded."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
     first: dict[str, int] = {}
     for i, rule in enumerate(alerts.rules):
         j = first.setdefault(rule.name, i)
         if j != i:  # alerts are unique per rule name and story: the second rule would never alert
             problems.append((("rules", i, "name"), f"rule name {rule.name!r} is used twice (first in rules[{j}])"))
+        if rule.fallback and i == 0:
+            problems.append((("rules", i, "fallback"), "fallback: true on the first rule: no rule above it to fall "
+                             "back from (put it below the rules whose stories it leaves out)"))
         both = [t for t in rule.exclude_topics if t in rule.topics]
         if both and (rule.match == "all" or set(rule.topics) <= set(rule.exclude_topics)):
             j = rule.exclude_topics.index(both[0])

@@ -44,6 +44,8 @@ def check_answers(url: str, timeout: float = 5.0) -> None:
     )
     try:
         probe.ping()
+    except (redis.ResponseError, redis.AuthenticationError) as exc:  # it answered and refused: no such db, a password
+        raise ConfigError(f"Redis at {url} refused the connection (MONITOR_REDIS_URL): {exc}") from exc
     except redis.RedisError as exc:
         raise ConfigError(f"Redis at {url} is not answering (MONITOR_REDIS_URL): {exc}") from exc
     finally:

@@ -126,6 +126,16 @@ def test_bad_mode_and_escalation_name_the_field(tmp_path: Path) -> None:
     assert "rules[0].escalate_at_outlets: Input should be greater than or equal to 2 (in 'desk')" in message
 
 
+def test_a_fallback_rule_first_in_the_file_is_refused(tmp_path: Path) -> None:
+    """A fallback rule has to come below the rules whose stories it leaves out (a trial put it first
+    and got both rules firing for one story)."""
+    message = load_error(tmp_path, HEADER + "  - name: rest\n    fallback: true\n  - name: desk\n")
+    assert message.endswith(
+        "alerts.yaml:5: rules[0] (rest): fallback: true on the first rule: no rule above it to fall back from "
+        "(put it below the rules whose stories it leaves out)"
+    )
+
+
 def test_invalid_apprise_url_names_the_channel(tmp_path: Path) -> None:
     """A channel URL Apprise cannot parse is a config error naming the channel."""
     message = load_error(tmp_path, 'channels:\n  pager: "nosuchservice://x"\nrules: []\n')

@@ -97,6 +97,16 @@ def test_a_command_reports_a_redis_that_does_not_answer_after_one_attempt(
     assert len(accepted) == 1
 
 
+def test_a_redis_that_refuses_the_database_is_not_called_silent(redis_url: str) -> None:
+    """A database index the server lacks is a refusal, not silence (a trial read "not answering")."""
+    url = redis_url.rsplit("/", 1)[0] + "/99"
+    proc = run_monitor("alerts", "list", env={"MONITOR_REDIS_URL": url})
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        f"error: Redis at {url} refused the connection (MONITOR_REDIS_URL): DB index is out of range"
+    )
+
+
 @pytest.mark.slow
 def test_worker_waits_for_redis_at_start_and_runs_once_it_answers(tmp_path: Path) -> None:
     """`monitor worker` started before its Redis logs `redis_unavailable` and retries; once a Redis
