@@ -274,6 +274,7 @@ class Classifier:
             loc, msg = problems[0]
             raise ConfigError(f"topics.yaml: {'.'.join(loc)}: {msg}")
         self._topics = topics.topics
+        self._party_countries = topics.party_countries
         self._languages: set[str] = set()
         # language -> first word -> rules; "" holds every language (used when the language is unknown)
         self._exact: dict[str, dict[str, list[_Rule]]] = defaultdict(lambda: defaultdict(list))
@@ -460,6 +461,13 @@ class Classifier:
                 return False
         return True
 
+    def _party_mentions(self, countries: dict[str, int], party_seen: dict[tuple[_Where, str], int]) -> None:
+        """Add to ``countries`` the parties of ``party_countries`` named up front ((part, party code)
+        -> matches): "Houthis claim attack on ship" is Yemen's item for an alert rule on YE."""
+        for (_, party), count in party_seen.items():
+            if party in self._party_countries:
+                countries[self._party_countries[party]] += count
+
     def _rules_language(self, language: str | None) -> str:
         """The rules' language for an ISO 639-1 code or a BCP 47 tag ("fr-FR", "EN"); "" (every
         language's rules) when the rules have no such language."""
@@ -524,6 +532,7 @@ class Classifier:
         countries: dict[str, int] = defaultdict(int)
         sides = _Sides()
         parties: dict[str, set[str]] = defaultdict(set)  # topic -> its parties named up front
+        party_seen: dict[tuple[_Where, str], int] = {}  # (part, party code) -> matches of its first name
         relations: dict[str, tuple[str, _Where]] = {}  # topic -> first relation term up front, where
         meetings: dict[str, tuple[str, _Where]] = {}  # topic -> first meeting term up front, where
         headline = _Headline()
@@ -548,8 +557,10 @@ class Classifier:
                 elif rule.party:
                     if count and in_front:
                         parties[rule.topic].add(rule.term)
+                        party_seen.setdefault((where, rule.term), count)  # "Houthi" and "Houthis": one name
                 else:
                     tally.add(rule, count, negated, where, factors[rule.topic], in_front)
+        self._party_mentions(countries, party_seen)
         self._relation_events(
             tally, relations, meetings, sides.states, sides.actor_states, parties, headline.adjacent()
         )
@@ -824,7 +835,8 @@ def gazetteer_problems(
       merge with that country as one side;
     * an actor under a code the gazetteer lacks would be a side no country name ever matches;
     * an actor named like a gazetteer country (French "Hollande" is the Netherlands) would count
-      as that country.
+      as that country;
+    * a ``party_countries`` entry names a party code no topic has, or a code the gazetteer lacks.
     """
     codes = {code for names in countries.values() for code in names.values()} - {""}
     names: dict[tuple[str, tuple[str, ...]], str] = {}  # (language, words) -> code, first name wins
@@ -841,6 +853,7 @@ def gazetteer_problems(
                         f"party {party!r} has the code {code!r}, which is a country's in the gazetteer, so the "
                         "two would merge as one side; give it a code of its own (e.g. SAHEL, ECOWAS)",
                     ))
+    problems.extend(_party_country_problems(topics, codes))
     for code, by_language in topics.actors.items():
         if code not in codes:
             problems.append((("actors", code), f"{code!r} is not a country code of the gazetteer"))
@@ -854,6 +867,18 @@ def gazetteer_problems(
                         f"{actor_name!r} is also a country name of the gazetteer ({country}) and would count "
                         "as that country; write the full name",
                     ))
+    return problems
+
+
+def _party_country_problems(topics: TopicsFile, codes: set[str]) -> list[tuple[tuple[str, ...], str]]:
+    """``party_countries`` entries naming a party code no topic has, or a code the gazetteer lacks."""
+    party_codes = {code for t in topics.topics.values() for r in t.languages.values() for code in r.parties.values()}
+    problems: list[tuple[tuple[str, ...], str]] = []
+    for party, code in topics.party_countries.items():
+        if party not in party_codes:
+            problems.append((("party_countries", party), f"{party!r} is no party code of any topic's parties"))
+        elif code not in codes:
+            problems.append((("party_countries", party), f"{code!r} is not a country code of the gazetteer"))
     return problems
 
 

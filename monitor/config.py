@@ -375,6 +375,10 @@ class TopicsFile(_Strict):
 
     topics: dict[str, TopicConfig]
     actors: dict[str, dict[str, tuple[str, ...]]] = Field(default_factory=dict)
+    #: Party code (a topic's ``parties``) -> the country code it is a mention of: a Houthi attack is
+    #: Yemen's item for an alert rule on YE ("HOUTHI: YE"). Counted where parties are read: the
+    #: title and the lede. Checked against the gazetteer (:func:`monitor.classify.gazetteer_problems`).
+    party_countries: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("actors")
     @classmethod

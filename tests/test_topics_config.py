@@ -288,6 +288,19 @@ def test_rules_that_would_be_silently_wrong_are_refused(tmp_path: Path, body: st
             "actors:\n  FR:\n    fr: [Macron, Hollande]\n",
             r"topics\.yaml:9: actors\.FR\.fr: 'Hollande' is also a country name of the gazetteer \(NL\)",
         ),
+        # party_countries: a party code no topic has, a country code the gazetteer lacks
+        (
+            "topics:\n  t:\n    relation_weight: 3\n    languages:\n      en:\n        terms:\n          attack: 2\n"
+            "        relations: [attack]\n        parties:\n          Houthis: HOUTHI\n"
+            "party_countries:\n  HOUTHI: YE\n  HOUTIH: YE\n  HOUTHI2: YE\n",
+            r"topics\.yaml:13: party_countries\.HOUTIH: 'HOUTIH' is no party code of any topic's parties",
+        ),
+        (
+            "topics:\n  t:\n    relation_weight: 3\n    languages:\n      en:\n        terms:\n          attack: 2\n"
+            "        relations: [attack]\n        parties:\n          Houthis: HOUTHI\n"
+            "party_countries:\n  HOUTHI: Yemen\n",
+            r"topics\.yaml:12: party_countries\.HOUTHI: 'Yemen' is not a country code of the gazetteer",
+        ),
     ],
 )
 def test_gazetteer_conflicts_name_the_file_and_line(tmp_path: Path, body: str, error: str) -> None:
