@@ -55,16 +55,19 @@ def scheduler_command(
 def _reload(sched, path: Path) -> str | None:  # type: ignore[no-untyped-def]
     """Apply the edited ``path`` to ``sched``; the config error when it does not validate (the
     running schedule is kept), else None. A file left empty (no YAML document at all: an editor's
-    save cut short, a truncating copy) while feeds are scheduled is refused too; ``feeds: []``
-    stops them all on purpose."""
+    save cut short, a truncating copy) or gone while feeds are scheduled is refused too;
+    ``feeds: []`` stops them all on purpose."""
     import yaml
 
     from monitor.config import FeedsFile, load_yaml_model
     from monitor.errors import ConfigError
 
     try:
+        if not path.exists() and sched.feeds:
+            raise ConfigError(f"{path}: the file is gone: the {len(sched.feeds)} scheduled feeds are kept "
+                              "(write 'feeds: []' to stop them all)")
         feeds = load_yaml_model(path, FeedsFile).feeds if path.exists() else ()
-        if not feeds and sched.feeds and path.exists() and yaml.safe_load(path.read_bytes()) is None:
+        if not feeds and sched.feeds and yaml.safe_load(path.read_bytes()) is None:
             raise ConfigError(f"{path}: the file is empty: the {len(sched.feeds)} scheduled feeds are kept "
                               "(write 'feeds: []' to stop them all)")
     except ConfigError as exc:

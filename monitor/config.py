@@ -74,6 +74,13 @@ class FeedConfig(_Strict):
 class FeedsFile(_Strict):
     feeds: tuple[FeedConfig, ...] = ()
 
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _a_list(cls, value: Any) -> Any:
+        if value is None:  # "feeds:" with nothing under it
+            raise ValueError("no feeds under it: list them ('- id: ...'), or write 'feeds: []' for none")
+        return value
+
     @model_validator(mode="after")
     def _unique_ids(self) -> FeedsFile:
         seen: set[str] = set()

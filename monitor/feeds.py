@@ -241,10 +241,18 @@ def _entries(
         warnings.append(f"double-escaped entities decoded twice in {twice} entry field(s)")
     refused = [d for d in drafts if d["link"] and not is_web_url(d["link"])]
     if refused:  # javascript:, data:, file: ... would reach alert messages and the Atom feed as links
-        schemes = sorted({urlsplit(d["link"]).scheme or "?" for d in refused})
-        warnings.append(f"entry_link_refused: {len(refused)} entry link(s) not http(s) ({', '.join(schemes)}) "
-                        "dropped; the entries are kept with their own text")
+        kinds = sorted({_link_kind(d["link"]) for d in refused})
+        warnings.append(f"entry_link_refused: {len(refused)} entry link(s) that are no web address "
+                        f"({', '.join(kinds)}) dropped; the entries are kept with their own text")
         for d in refused:
+            d["link"] = None
+    feed_page = base_url.split("#")[0]
+    itself = [d for d in drafts if d["link"] and d["link"].split("#")[0] == feed_page]
+    if itself:  # "#", "http://" or "" resolved against the feed: the feed is no article page, and one
+        # shared link made every later entry a URL duplicate of the first (a bad-input trial lost them)
+        warnings.append(f"entry_link_refused: {len(itself)} entry link(s) pointing at the feed itself dropped; "
+                        "the entries are kept with their own text")
+        for d in itself:
             d["link"] = None
     for d in drafts:
         if d["image"] and not is_web_url(d["image"]):
@@ -255,6 +263,15 @@ def _entries(
         drafts = [d for d in drafts if d not in empty]
     keys = _identity_keys(drafts, warnings)
     return [FeedEntry(key=key, **draft) for key, draft in zip(keys, drafts, strict=True)]
+
+
+def _link_kind(link: str) -> str:
+    """What is wrong with a refused entry link, in a word or two: its scheme, or "no host"."""
+    try:
+        scheme = urlsplit(link).scheme.lower()
+    except ValueError:
+        return "unparsable"
+    return "no host" if scheme in ("http", "https") else (scheme or "no scheme")
 
 
 def _draft(raw: Any, base_url: str, timezone_hint: str | None) -> tuple[dict[str, Any], int]:

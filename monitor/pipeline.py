@@ -37,6 +37,9 @@ from monitor.store import ItemStore, outlet_of
 
 log = structlog.get_logger(__name__)
 
+#: Longest title kept (characters): a feed's 100 KB "headline" is cut, not sent whole to every channel.
+MAX_TITLE_CHARS = 500
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -108,6 +111,9 @@ class Pipeline:
             redis.RedisError: Redis is unreachable (the caller retries).
         """
         article = extract(doc, self.html_extractor)
+        if len(article.title) > MAX_TITLE_CHARS:  # a 100 KB "headline" went whole into webhook messages
+            article = replace(article, title=article.title[: MAX_TITLE_CHARS - 1].rstrip() + "…",
+                              warnings=(*article.warnings, f"title cut to {MAX_TITLE_CHARS} characters"))
         lang = self.language.detect(article.title, article.text)
         entry = doc.entry
         dedup = self.dedup.check(article.text, article.canonical_url, (doc.url, entry.link))

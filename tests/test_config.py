@@ -55,6 +55,14 @@ def test_a_feed_url_that_cannot_be_fetched_is_refused_on_its_line(config_dir: Pa
         Config.load(config_dir)
 
 
+def test_feeds_with_nothing_under_it_says_what_to_write(config_dir: Path) -> None:
+    """Not pydantic's 'Input should be a valid tuple' (a bad-input trial)."""
+    (config_dir / "feeds.yaml").write_text("feeds:\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"feeds\.yaml:1: feeds: no feeds under it: list them \('- id: \.\.\.'\), "
+                       r"or write 'feeds: \[\]' for none"):
+        Config.load(config_dir)
+
+
 def test_a_repeated_feed_id_is_reported_on_the_repeat(config_dir: Path) -> None:
     """Not on line 1: on the line of the second ``id: good``."""
     (config_dir / "feeds.yaml").write_text(

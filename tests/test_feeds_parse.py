@@ -287,6 +287,25 @@ def test_entry_links_that_are_not_web_urls_are_dropped_and_the_entries_kept():
     assert [e.title for e in feed.entries] == [FR_TITLE, "Attaque revendiquee", "Deux", "Trois"]
     assert [e.link for e in feed.entries[1:]] == [None, None, None]
     assert feed.warnings == [
-        "entry_link_refused: 3 entry link(s) not http(s) (data, file, javascript) dropped; "
+        "entry_link_refused: 3 entry link(s) that are no web address (data, file, javascript) dropped; "
         "the entries are kept with their own text"
+    ]
+
+
+def test_entry_links_that_point_at_the_feed_itself_are_dropped():
+    """'#' and 'http://' resolve to the feed's own URL: the feed was fetched as the article and every
+    later such entry was a URL duplicate of the first, so its story never alerted (a bad-input trial)."""
+    items = (
+        b"<item><title>Un</title><link>#</link><guid>urn:a</guid><description>Texte un.</description></item>"
+        b"<item><title>Deux</title><link>http://</link><guid>urn:b</guid><description>Texte deux.</description></item>"
+    )
+    data = (FEEDS / "fr-utf8.xml").read_bytes().replace(b"</channel>", items + b"</channel>")
+    feed = parse_feed(data, "application/rss+xml", "https://gazette.example.ch/rss")
+    assert [(e.title, e.link) for e in feed.entries[1:]] == [("Un", None), ("Deux", None)]
+    assert len({e.key for e in feed.entries}) == 3
+    assert feed.warnings == [
+        "entry_link_refused: 1 entry link(s) that are no web address (no host) dropped; "
+        "the entries are kept with their own text",
+        "entry_link_refused: 1 entry link(s) pointing at the feed itself dropped; the entries are kept with "
+        "their own text",
     ]

@@ -216,6 +216,16 @@ def test_article_pages_keep_the_per_host_limits_and_a_429_holds_the_host(
     assert len(http_server.requests) == requests_before
 
 
+def test_an_endless_headline_is_cut(pipeline: Pipeline, http_server: LoopbackServer) -> None:
+    """A 100 KB title went whole into the webhook message (a bad-input trial): it is cut to 500
+    characters, with a warning."""
+    from monitor.pipeline import MAX_TITLE_CHARS
+
+    out = process_entry(_entry(http_server, "/gone", title="Attaque " * 12_500, summary=SUMMARY))
+    assert len(out["title"]) <= MAX_TITLE_CHARS == 500 and out["title"].endswith("…")
+    assert "title cut to 500 characters" in out["warnings"]
+
+
 def test_server_error_is_raised_for_rq_to_retry(
     pipeline: Pipeline, http_server: LoopbackServer
 ) -> None:

@@ -426,6 +426,8 @@ def test_a_broken_feeds_edit_keeps_the_schedule_and_is_recorded(
         path.write_text("", encoding="utf-8")
         assert "the file is empty: the 3 scheduled feeds are kept" in (_reload(sched, path) or "")
         assert sorted(job.id for job in sched.scheduler.get_jobs()) == before
+        path.unlink()
+        assert "the file is gone: the 3 scheduled feeds are kept" in (_reload(sched, path) or "")
         path.write_text("feeds: []\n", encoding="utf-8")
         assert _reload(sched, path) is None
         assert sched.scheduler.get_jobs() == []
