@@ -133,6 +133,11 @@ class Keys:
         """Epoch seconds of the last request started to ``host`` (rate of starts)."""
         return self._k("host", host, "last-start")
 
+    def host_next_page(self, host: str) -> str:
+        """Epoch seconds from which the next article page of ``host`` may be fetched: each entry job
+        reserves its turn here (:meth:`monitor.politeness.HostLimiter.reserve_page`)."""
+        return self._k("host", host, "next-page")
+
     def host_backoff(self, host: str) -> str:
         """Epoch seconds until which ``host`` asked us (429) to stay away."""
         return self._k("host", host, "backoff")

@@ -47,6 +47,17 @@ return 0
 """
 
 
+# KEYS: next-page key. ARGV: now, gap (seconds). Returns the reserved start (epoch seconds, as a
+# string): the later of now and the host's next free turn, which moves one gap further.
+_RESERVE = """
+local now = tonumber(ARGV[1])
+local gap = tonumber(ARGV[2])
+local at = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+redis.call('SET', KEYS[1], tostring(at + gap), 'EX', math.ceil(at + gap - now) + 60)
+return tostring(at)
+"""
+
+
 def host_of(url: str) -> str:
     """The registrable domain of ``url`` (e.g. ``example.co.uk``), or its host for IPs/localhost."""
     fld = get_fld(url, fail_silently=True)
@@ -80,6 +91,16 @@ class HostLimiter:
         self.min_start_interval = min_start_interval
         self.lease = lease
         self._acquire = connection.register_script(_ACQUIRE)
+        self._reserve = connection.register_script(_RESERVE)
+
+    def reserve_page(self, host: str) -> float:
+        """Reserve this article page's turn at ``host``: the epoch second from which it may be
+        fetched, one ``min_start_interval`` after the turn reserved before it. An entry job whose
+        turn is far off is put back on the queue for then (``workers.entries``), instead of holding
+        a worker while a backlog of one host drains: a feed of 5,000 new entries would otherwise
+        keep every other feed's entries waiting behind it for over an hour (a bad-input trial)."""
+        return float(self._reserve(keys=[self.keys.host_next_page(host)],
+                                   args=[repr(time.time()), repr(self.min_start_interval)]))
 
     def try_acquire(self, host: str) -> tuple[HostLease | None, float]:
         """One attempt: ``(lease, 0)`` when taken, else ``(None, seconds to wait)``."""

@@ -216,6 +216,43 @@ def test_article_pages_keep_the_per_host_limits_and_a_429_holds_the_host(
     assert len(http_server.requests) == requests_before
 
 
+def test_a_page_whose_turn_at_its_host_is_far_off_is_put_back_for_then(
+    env: dict[str, str], redis_client: redis.Redis, http_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one page per 30 s at a host, the second entry's turn is 30 s off: its job is scheduled
+    for then instead of holding a worker (a backlog of one host kept other feeds' entries waiting
+    over an hour in a bad-input trial), and the scheduled job fetches the page when it runs."""
+    import time
+
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry
+    from rq.serializers import JSONSerializer
+
+    from monitor.keys import Keys
+
+    monkeypatch.setenv("MONITOR_HOST_MIN_START_INTERVAL", "30")
+    settings = Settings.load()
+    context.init(settings, Config.load(settings.config_dir))
+    http_server.routes["/news/plot"] = Route(200, {"Content-Type": "text/html"}, PAGE)
+    http_server.routes["/news/plot2"] = Route(200, {"Content-Type": "text/html"}, PAGE.replace(b"three", b"four"))
+    assert process_entry(_entry(http_server, "/news/plot"))["extraction_source"] == "trafilatura"
+    started = time.time()
+    second = _entry(http_server, "/news/plot2", guid="guid-2")
+    deferred = process_entry(second)
+    assert set(deferred) == {"deferred_until", "job_id"} and time.time() - started < 2
+    assert _page_requests(http_server) == 1
+    q = Queue(Keys(env["MONITOR_KEY_PREFIX"]).queue("entries"), connection=redis_client, serializer=JSONSerializer)
+    registry = ScheduledJobRegistry(queue=q)
+    assert registry.get_job_ids() == [deferred["job_id"]]
+    job = q.fetch_job(deferred["job_id"])
+    entry, turn = job.args
+    assert entry == second and 25 < turn - started < 35
+    assert job.get_status() == "scheduled"
+    redis_client.delete(Keys(env["MONITOR_KEY_PREFIX"]).host_last_start("127.0.0.1"))  # as 30 s later
+    out = process_entry(entry, turn - 60)  # its turn has come
+    assert out["extraction_source"] == "trafilatura" and _page_requests(http_server) == 2
+
+
 def test_an_endless_headline_is_cut(pipeline: Pipeline, http_server: LoopbackServer) -> None:
     """A 100 KB title went whole into the webhook message (a bad-input trial): it is cut to 500
     characters, with a warning."""

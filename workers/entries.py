@@ -17,6 +17,7 @@ and link-local addresses for links found in feeds (``MONITOR_ALLOW_PRIVATE_ADDRE
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -37,6 +38,16 @@ def _entry_document(entry: EntryInfo, reason: str | None = None) -> Document:
     """A document with no page content: the extraction stage uses the entry's own text."""
     return Document(source=entry.link or entry.key or "entry", content=b"", content_type="text/html",
                     url=entry.link, entry=entry, warnings=(f"page not used: {reason}",) if reason else ())
+
+
+def _put_back(pipeline: Pipeline, entry: dict[str, Any], turn: float) -> dict[str, Any]:
+    """Schedule the entry's job again for its page's ``turn`` (epoch seconds) at its host."""
+    from workers.polls import enqueue_entry
+
+    job_id = enqueue_entry(pipeline.connection, pipeline.keys, entry, pipeline.settings.job_timeout, turn=turn)
+    until = datetime.fromtimestamp(turn, UTC).isoformat(timespec="seconds")
+    log.info("page_deferred", until=until, job_id=job_id, reason="its host has earlier pages to fetch first")
+    return {"deferred_until": until, "job_id": job_id}
 
 
 def _no_retries() -> None:
@@ -105,11 +116,21 @@ def fetch_page(pipeline: Pipeline, entry: EntryInfo) -> Document:
                     url=result.final_url, entry=entry)
 
 
-def process_entry(entry: dict[str, Any]) -> dict[str, Any]:
+#: Longest wait (seconds) for an article page's turn at its host inside the job; a later turn puts
+#: the job back on the queue for then, so the worker serves other hosts' entries meanwhile.
+PAGE_TURN_WAIT_MAX = 5.0
+
+
+def process_entry(entry: dict[str, Any], turn: float | None = None) -> dict[str, Any]:
     """Process one feed entry (an :class:`~monitor.model.EntryInfo` as a dict).
 
+    Its page waits for its turn at the host (:meth:`monitor.politeness.HostLimiter.reserve_page`,
+    one page per ``MONITOR_HOST_MIN_START_INTERVAL``): up to :data:`PAGE_TURN_WAIT_MAX` seconds in
+    the job, else the job is scheduled again for its turn (``turn``: the epoch second reserved).
+
     Returns:
-        the ``replay --json`` object for the entry (also the RQ job result).
+        the ``replay --json`` object for the entry (also the RQ job result), or for a job put back
+        ``{"deferred_until": ISO 8601, "job_id": ...}``.
 
     Raises:
         TransientFetchError: the page fetch failed in a way worth retrying (RQ retries).
@@ -123,6 +144,12 @@ def process_entry(entry: dict[str, Any]) -> dict[str, Any]:
         if earlier is not None:
             log.info("item_duplicate", item_id=earlier.id, kind="url", fetched=False)
             return pipeline.repeat(earlier, info.link or earlier.source).to_json()
+        if info.link and turn is None:
+            turn = pipeline.hosts.reserve_page(host_of(info.link))
+        if turn is not None and turn - time.time() > PAGE_TURN_WAIT_MAX:
+            return _put_back(pipeline, entry, turn)
+        if turn is not None:
+            time.sleep(max(0.0, turn - time.time()))
         try:
             outcome = pipeline.process(fetch_page(pipeline, info))
         except DocumentError:

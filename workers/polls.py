@@ -9,6 +9,7 @@ any host, and a scheduler stays a small process that only claims slots and enque
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 import redis
@@ -48,16 +49,24 @@ def load_feeds(settings: Settings) -> dict[str, FeedConfig]:
     return {feed.id: feed for feed in feeds}
 
 
-def enqueue_entry(connection: redis.Redis, keys: Keys, entry: dict[str, Any], job_timeout: int) -> str:
+def enqueue_entry(
+    connection: redis.Redis, keys: Keys, entry: dict[str, Any], job_timeout: int, turn: float | None = None
+) -> str:
     """Enqueue ``workers.entries.process_entry(entry)`` on the ``entries`` queue; return the job id.
 
-    ``entry`` is an :class:`~monitor.model.EntryInfo` as a dict.
+    ``entry`` is an :class:`~monitor.model.EntryInfo` as a dict. ``turn`` (epoch seconds): the
+    page's reserved turn at its host; the job is scheduled for then (RQ's scheduler, which every
+    ``monitor worker`` runs, moves it to the queue).
     """
-    job = queue(connection, keys, "entries").enqueue(
-        "workers.entries.process_entry", entry,
-        job_timeout=job_timeout, result_ttl=86400, failure_ttl=30 * 86400, retry=ENTRY_RETRY,
-        description=f"entry {entry.get('link') or entry.get('key')} of feed {entry.get('feed_id')}",
-    )
+    q = queue(connection, keys, "entries")
+    options: dict[str, Any] = {
+        "job_timeout": job_timeout, "result_ttl": 86400, "failure_ttl": 30 * 86400, "retry": ENTRY_RETRY,
+        "description": f"entry {entry.get('link') or entry.get('key')} of feed {entry.get('feed_id')}",
+    }
+    if turn is None:
+        job = q.enqueue("workers.entries.process_entry", entry, **options)
+    else:
+        job = q.enqueue_at(datetime.fromtimestamp(turn, UTC), "workers.entries.process_entry", entry, turn, **options)
     return str(job.id)
 
 
