@@ -147,6 +147,9 @@ class Poller:
         except MonitorError as exc:
             err = exc if isinstance(exc, FetchError) else PermanentFetchError(url, str(exc), result.status)
             err.status = err.status or result.status
+            # validators of a body that is no feed would turn the next poll into a 304 that looks
+            # healthy (a bad-input trial): ask unconditionally until a feed is read
+            state.etag = state.last_modified = None
             return self._failed(feed, state, url, err, host_of(url), time.monotonic() - started)
         new = self._hand_on_new(feed, parsed.entries, hand_on)
         state.title = parsed.title or state.title

@@ -259,6 +259,26 @@ def test_html_page_at_feed_url_is_a_failure_that_keeps_known_entries(
     assert len(_entry_jobs(redis_client, env)) == 2
 
 
+def test_validators_of_a_body_that_is_no_feed_are_not_kept(
+    feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
+) -> None:
+    """An HTML page with an ETag at the feed URL fails the poll; its ETag is not stored, so the next
+    poll asks unconditionally and a 304 cannot make the broken feed look healthy (a bad-input trial)."""
+    feeds({"id": "html", "url": http_server.url("/h.xml")})
+    http_server.routes["/h.xml"] = Route(
+        200, {"Content-Type": "text/html; charset=UTF-8", "ETag": '"page-1"', "Last-Modified": "Mon, 30 Nov 2026"
+              " 05:00:00 GMT"}, b"<html><head><title>Maintenance</title></head><body><p>Back soon.</p></body></html>",
+    )
+    assert poll_feed("html", 1)["error"].startswith("not a feed")
+    state = _state(redis_client, env, "html")
+    assert (state.etag, state.last_modified, state.health) == (None, None, "degraded")
+    state.backoff_until = None
+    FeedStateStore(redis_client, Keys(env["MONITOR_KEY_PREFIX"]), 86400).save("html", state)
+    poll_feed("html", 2)
+    last = _gets(http_server, "/h.xml")[-1]
+    assert "if-none-match" not in {k.lower() for k in last} and "if-modified-since" not in {k.lower() for k in last}
+
+
 def test_charset_bozo_is_a_warning_not_an_error(
     feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
 ) -> None:
