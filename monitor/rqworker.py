@@ -35,8 +35,9 @@ import sys
 import time
 from typing import Any
 
+import redis
 import structlog
-from rq import Queue, Worker
+from rq import Queue, Worker, worker_registration
 from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.exceptions import StopRequested
 from rq.job import Job
@@ -74,6 +75,25 @@ class MonitorWorker(Worker):
         super().__init__(*args, **kwargs)
         self._keys = keys
         self._worker_pid = os.getpid()
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        """RQ's heartbeat; and when Redis has lost this worker's registration (restarted without its
+        data), register again: otherwise ``/healthz`` said "no worker is registered" for good while
+        the workers ran (a bad-input trial), as RQ registers a worker only at its birth."""
+        super().heartbeat(timeout, pipeline)
+        if pipeline is not None:
+            return
+        try:
+            if not self.connection.sismember(self.redis_workers_keys, self.key):
+                with self.connection.pipeline() as pipe:
+                    pipe.hset(self.key, mapping=self.serialize())
+                    worker_registration.register(self, pipe)
+                    pipe.expire(self.key, (timeout or self.worker_ttl + 60))
+                    pipe.execute()
+                log.warning("worker_registered_again", worker=self.name,
+                            reason="Redis had lost the worker's registration (restarted without its data?)")
+        except redis.RedisError as exc:
+            log.warning("worker_registration_check_failed", worker=self.name, error=str(exc))
 
     def _start_scheduler(
         self,

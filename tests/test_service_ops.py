@@ -220,6 +220,31 @@ def test_healthz_needs_redis_and_a_worker(env: dict[str, str], redis_client: red
         worker.register_death()
 
 
+@pytest.mark.integration
+def test_a_worker_registers_again_when_redis_lost_its_registration(
+    env: dict[str, str], redis_client: redis.Redis
+) -> None:
+    """After a Redis restarted without its data, RQ workers ran on but were never registered again,
+    so /healthz answered 503 "no worker is registered" for good (a bad-input trial). The next
+    heartbeat registers the worker again."""
+    from monitor.rqworker import MonitorWorker
+
+    keys = Keys(env["MONITOR_KEY_PREFIX"])
+    worker = MonitorWorker([keys.queue("entries")], connection=redis_client, serializer=JSONSerializer, keys=keys)
+    worker.register_birth()
+    try:
+        assert healthz(redis_client, keys)[0] == 200
+        redis_client.flushdb()  # what a restart without persistence leaves
+        assert healthz(redis_client, keys)[1]["reason"] == "no worker is registered on the queues"
+        worker.heartbeat()
+        status, body = healthz(redis_client, keys)
+        assert (status, body["workers"]) == (200, 1)
+        worker.heartbeat()  # registered: nothing more to do
+        assert healthz(redis_client, keys)[0] == 200
+    finally:
+        worker.register_death()
+
+
 @needs_redis_server
 def test_embedded_redis_persists_with_aof_and_stops(tmp_path: Path) -> None:
     """The embedded Redis answers on loopback with appendonly under the state dir and the dedup
