@@ -28,6 +28,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import redis
 import structlog
@@ -194,7 +195,7 @@ class FeedScheduler:
         """Add the jobs (a feed due now fires at once) and start the scheduler thread."""
         if self.leader is not None:
             renew = max(0.2, self.settings.scheduler_leader_ttl / 3)
-            self.scheduler.add_job(self.leader.ensure, "interval", seconds=renew, id="leader",
+            self.scheduler.add_job(self._renew_leader, "interval", seconds=renew, id="leader",
                                    next_run_time=datetime.now(UTC))
         for feed in self.feeds.values():
             self._schedule(feed, self.interval_of(feed), first_now=self._due(feed))
@@ -246,8 +247,18 @@ class FeedScheduler:
             logged per outage, and ``redis_available`` when it answers again, instead of a
             traceback per feed and firing).
         """
+        return self._while_redis_answers(self._tick, feed_id)
+
+    def _renew_leader(self) -> object:
+        """The leader lock's renewal job, under the same one-line-per-outage rule as :meth:`tick`."""
+        assert self.leader is not None
+        return self._while_redis_answers(self.leader.ensure)
+
+    def _while_redis_answers(self, step: Callable[..., Any], *args: Any) -> Any:
+        """``step(*args)``, or ``"redis-down"`` when Redis does not answer: logged once per outage
+        (``redis_unavailable``, then ``redis_available``), not as a traceback per firing."""
         try:
-            outcome = self._tick(feed_id)
+            outcome = step(*args)
         except redis.RedisError as exc:
             if not self._redis_down:
                 self._redis_down = True

@@ -395,6 +395,10 @@ def test_a_redis_outage_is_one_log_line_not_a_traceback_per_firing(
         assert sched.tick("f1") == "enqueued"
     events = [e["event"] for e in logs if e["event"].startswith("redis_")]
     assert events == ["redis_unavailable", "redis_available"]
+    # the leader lock's renewal job too: a trial saw its traceback every 10 s of an outage
+    led = FeedScheduler(settings, down, Keys(settings.key_prefix), list(config.feeds.feeds),
+                        use_leader_lock=True, enqueue_poll=lambda feed_id, slot: "job")
+    assert led._renew_leader() == "redis-down"
 
 
 def test_a_broken_feeds_edit_keeps_the_schedule_and_is_recorded(
