@@ -109,7 +109,10 @@ def _iso(ts: float | None) -> str | None:
 
 
 def feed_status(feed: Any, state: Any, now: float) -> dict[str, Any]:
-    """The ``feeds list --json`` object of one feed (config plus state; times UTC ISO 8601)."""
+    """The ``feeds list --json`` object of one feed (config plus state; times UTC ISO 8601); a
+    password in a feed URL is shown as ``***``."""
+    from monitor.status import mask_url
+
     interval = state.interval or float(feed.interval)
     if not feed.enabled or state.disabled_reason:
         next_poll = None
@@ -118,8 +121,8 @@ def feed_status(feed: Any, state: Any, now: float) -> dict[str, Any]:
         next_poll = max(due, state.backoff_until or 0.0, now)
     return {
         "id": feed.id,
-        "url": feed.url,
-        "stored_url": state.effective_url(feed.url),
+        "url": mask_url(feed.url),
+        "stored_url": mask_url(state.effective_url(feed.url)),
         "title": feed.title or state.title,
         "tags": list(feed.tags),
         "enabled": feed.enabled,
