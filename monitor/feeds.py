@@ -239,21 +239,15 @@ def _entries(
         drafts.append(draft)
     if twice:
         warnings.append(f"double-escaped entities decoded twice in {twice} entry field(s)")
+    # javascript:, data:, file: ... would reach alert messages and the Atom feed as links
     refused = [d for d in drafts if d["link"] and not is_web_url(d["link"])]
-    if refused:  # javascript:, data:, file: ... would reach alert messages and the Atom feed as links
-        kinds = sorted({_link_kind(d["link"]) for d in refused})
-        warnings.append(f"entry_link_refused: {len(refused)} entry link(s) that are no web address "
-                        f"({', '.join(kinds)}) dropped; the entries are kept with their own text")
-        for d in refused:
-            d["link"] = None
+    kinds = ", ".join(sorted({_link_kind(d["link"]) for d in refused}))
+    _drop_links(refused, f"that are no web address ({kinds})", warnings)
+    # "#" or "http://" resolved against the feed: the feed is no article page, and one shared link
+    # made every later entry a URL duplicate of the first (a bad-input trial lost them)
     feed_page = base_url.split("#")[0]
-    itself = [d for d in drafts if d["link"] and d["link"].split("#")[0] == feed_page]
-    if itself:  # "#", "http://" or "" resolved against the feed: the feed is no article page, and one
-        # shared link made every later entry a URL duplicate of the first (a bad-input trial lost them)
-        warnings.append(f"entry_link_refused: {len(itself)} entry link(s) pointing at the feed itself dropped; "
-                        "the entries are kept with their own text")
-        for d in itself:
-            d["link"] = None
+    _drop_links([d for d in drafts if d["link"] and d["link"].split("#")[0] == feed_page],
+                "pointing at the feed itself", warnings)
     for d in drafts:
         if d["image"] and not is_web_url(d["image"]):
             d["image"] = None
@@ -263,6 +257,15 @@ def _entries(
         drafts = [d for d in drafts if d not in empty]
     keys = _identity_keys(drafts, warnings)
     return [FeedEntry(key=key, **draft) for key, draft in zip(keys, drafts, strict=True)]
+
+
+def _drop_links(drafts: list[dict[str, Any]], what: str, warnings: list[str]) -> None:
+    """Set the link of each of ``drafts`` to None, with one ``entry_link_refused`` warning saying ``what``."""
+    if drafts:
+        warnings.append(f"entry_link_refused: {len(drafts)} entry link(s) {what} dropped; "
+                        "the entries are kept with their own text")
+    for d in drafts:
+        d["link"] = None
 
 
 def _link_kind(link: str) -> str:
