@@ -33,6 +33,22 @@ def connect(url: str, *, check: bool = True) -> redis.Redis:
     return client
 
 
+def probe_client(connection: redis.Redis, timeout: float = 2.0) -> redis.Redis:
+    """A client to the same Redis as ``connection`` whose commands give up after ``timeout`` seconds.
+
+    For health checks and metrics scrapes: the daemon's client waits up to 30 s a read and retries
+    5 times, so ``/healthz`` hung for minutes on a frozen (SIGSTOPped, swapping) Redis, where a
+    load balancer or a person needs an answer in seconds. No retries, same address, database and
+    credentials.
+    """
+    kwargs = {k: v for k, v in connection.connection_pool.connection_kwargs.items()
+              if not k.startswith(("orig_", "maint_notifications"))}
+    kwargs.update(socket_timeout=timeout, socket_connect_timeout=timeout,
+                  retry=Retry(NoBackoff(), 0), retry_on_error=[], health_check_interval=0)
+    pool = redis.ConnectionPool(connection_class=connection.connection_pool.connection_class, **kwargs)
+    return redis.Redis.from_pool(pool)  # close() closes the pool too
+
+
 def check_answers(url: str, timeout: float = 5.0) -> None:
     """One PING to ``url`` without retries (connect and read bounded by ``timeout`` seconds).
 

@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from monitor.config_health import reload_errors
 from monitor.keys import Keys
 from monitor.metrics import list_workers, queue_counts, render
+from monitor.redisconn import probe_client
 from monitor.web import Request, Response, WebApp
 
 
@@ -38,8 +39,16 @@ def healthz(connection: redis.Redis, keys: Keys) -> tuple[int, dict[str, object]
     return 200, body
 
 
-def add_ops_routes(app: WebApp, connection: redis.Redis, keys: Keys) -> None:
-    """Mount ``/metrics`` and ``/healthz`` on ``app``."""
+def add_ops_routes(app: WebApp, connection: redis.Redis, keys: Keys, timeout: float = 2.0) -> redis.Redis:
+    """Mount ``/metrics`` and ``/healthz`` on ``app``.
+
+    Both read Redis through :func:`monitor.redisconn.probe_client`: each command gives up after
+    ``timeout`` seconds, so a frozen Redis gives a 503 in seconds, not a hung request.
+
+    Returns:
+        the routes' probe client (close it when the server stops, if the process goes on).
+    """
+    connection = probe_client(connection, timeout)
 
     def metrics_route(_request: Request) -> Response:
         try:
@@ -53,3 +62,4 @@ def add_ops_routes(app: WebApp, connection: redis.Redis, keys: Keys) -> None:
 
     app.route("/metrics", metrics_route)
     app.route("/healthz", healthz_route)
+    return connection

@@ -10,6 +10,7 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
@@ -243,6 +244,57 @@ def test_a_worker_registers_again_when_redis_lost_its_registration(
         assert healthz(redis_client, keys)[0] == 200
     finally:
         worker.register_death()
+
+
+@needs_redis_server
+def test_healthz_and_metrics_answer_503_in_seconds_while_redis_is_frozen(tmp_path: Path) -> None:
+    """A frozen Redis (SIGSTOP: it accepts connections and never answers) held /healthz over 40 s
+    with the daemon's client (30 s reads, 5 retries; a bad-input trial). The ops routes read
+    through a 2 s probe client: a 503 naming Redis, and 200 again once it runs."""
+    from monitor.proc import free_port
+    from monitor.redisconn import connect
+    from monitor.web import WebApp, WebServer
+    from monitor.web_ops import add_ops_routes
+
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        url = f"redis://127.0.0.1:{port}/0"
+        wait_for(lambda: redis_answers(url), 20, "the test's redis-server")
+        keys = Keys("frozen")
+        connection = connect(url)
+        Worker([keys.queue("entries")], connection=connection, serializer=JSONSerializer).register_birth()
+        app = WebApp()
+        probe = add_ops_routes(app, connection, keys)
+        web = WebServer(app, "127.0.0.1", free_port()).start()
+
+        def get(path: str) -> tuple[str, bytes]:
+            response = httpx.get(web.url + path, timeout=120)
+            return str(response.status_code), response.content
+
+        assert get("/healthz")[0].startswith("200")
+        server.send_signal(signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            status, body = get("/healthz")
+            metrics_status, _ = get("/metrics")
+            waited = time.monotonic() - started
+        finally:
+            server.send_signal(signal.SIGCONT)
+        assert status.startswith("503") and metrics_status.startswith("503")
+        assert b'"redis": "down"' in body and b"Timeout" in body
+        assert waited < 15, waited  # two 2 s probes, not minutes
+        assert get("/healthz")[0].startswith("200")
+        web.stop()
+        probe.close()
+        connection.close()
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 @needs_redis_server
