@@ -119,6 +119,9 @@ SOVEREIGN = {
 #: Body tokens that make up the lede: about the first two sentences of wire copy (an agency
 #: lede runs 25-40 words), and the whole of most feed summaries.
 LEDE_TOKENS = 50
+# a headline-less item's first sentence, when it ends within this many characters, is its headline
+HEADLESS_HEADLINE_MAX_CHARS = 300
+_SENTENCE_END = re.compile(r"[.!?؟。](?=[\s\u00bb\u201d\"'»]*(?:\s|$))")
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: each compiled rule is one object
@@ -528,6 +531,8 @@ class Classifier:
             countries most mentioned first.
         """
         lang = self._rules_language(language)
+        if not title.strip():
+            title, text = headline_of_headless(text)
         tally = _Tally(self._topics)
         countries: dict[str, int] = defaultdict(int)
         sides = _Sides()
@@ -574,6 +579,20 @@ class Classifier:
             held=tally.held(),
             countries=dict(sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))),
         )
+
+
+def headline_of_headless(text: str) -> tuple[str, str]:
+    """(title, text) for an item without a headline: its first sentence plays the headline.
+
+    Wire briefs, tickers and headline-less feed entries open with one sentence that says the news
+    ("La Colombie a protesté auprès de l'Equateur ..."), which a titled item says in its headline.
+    The sentence must end (``.``, ``!``, ``?``, ``؟``) between 25 and
+    :data:`HEADLESS_HEADLINE_MAX_CHARS` characters; otherwise ``("", text)`` is returned unchanged.
+    """
+    m = _SENTENCE_END.search(text, 25, HEADLESS_HEADLINE_MAX_CHARS)  # past "U.S." and "M. X"
+    if not m:
+        return "", text
+    return text[: m.end()].strip(), text[m.end():].strip()
 
 
 class _Sides:

@@ -674,12 +674,12 @@ def test_min_score_raises_the_bar_of_a_rule_and_never_lowers_it() -> None:
 def test_context_terms_score_but_need_a_term_to_label() -> None:
     """A context match adds its weight to the score, but only a ``terms`` match makes the label."""
     clf = small({"talks": 1}, context={"foreign ministry": 3})
-    alone = clf.classify("", "The foreign ministry said so.", "en")
+    alone = clf.classify("Report", "The foreign ministry said so.", "en")
     assert alone.topics["t"] == 3.0 and alone.labels == []
     assert [(e.term, e.weight) for e in alone.evidence["t"]] == [("foreign ministry", 3.0)]
     # the output says why the score is no label (an analyst's trial could not tell)
     assert alone.held == {"t": "only context terms matched: a label also needs a match of a 'terms' entry"}
-    both = clf.classify("", "The foreign ministry said talks would resume.", "en")
+    both = clf.classify("Report", "The foreign ministry said talks would resume.", "en")
     assert both.labels == ["t"] and both.held == {}
 
 
@@ -818,13 +818,13 @@ def test_negation_cue_reaches_its_window_forward_and_backward() -> None:
     rules = LanguageRules(terms={"terroris*": 3}, negated_by=("ruled out",), negated_after=("not suspected",))
     topic = TopicConfig(threshold=1.0, min_distinct_terms=1, languages={"en": rules})
     clf = Classifier(TopicsFile(topics={"t": topic}))
-    assert clf.classify("", "Police ruled out terrorism.", "en").topics["t"] == 0.0
-    assert clf.classify("", "Police ruled out that this was terrorism.", "en").topics["t"] == 0.0
-    far = clf.classify("", "Police ruled out a gas leak at once, and then said it was terrorism.", "en")
+    assert clf.classify("Report", "Police ruled out terrorism.", "en").topics["t"] == 0.0
+    assert clf.classify("Report", "Police ruled out that this was terrorism.", "en").topics["t"] == 0.0
+    far = clf.classify("Report", "Police ruled out a gas leak at once, and then said it was terrorism.", "en")
     assert far.topics["t"] == 3.0
-    assert clf.classify("", "Terrorism is not suspected.", "en").topics["t"] == 0.0
+    assert clf.classify("Report", "Terrorism is not suspected.", "en").topics["t"] == 0.0
     # only the negated occurrence is dropped: the other one still counts
-    both = clf.classify("", "Police ruled out terrorism here. In the north, the other blast was terrorism.", "en")
+    both = clf.classify("Report", "Police ruled out terrorism here. In the north, the other blast was terrorism.", "en")
     assert both.topics["t"] == 3.0
     # the negated one is listed after the scoring one, marked, so the analyst sees both
     assert [(e.term, e.count, e.negated) for e in both.evidence["t"]] == [
@@ -1631,3 +1631,35 @@ def test_downing_street_is_no_downing(classifier: Classifier) -> None:
     result = classifier.classify("Downing Street hosts talks on Hezbollah disarmament", "", "en")
     assert "counter-terrorism" not in result.labels
     assert not any("+" in term for term in terms_of(result, "counter-terrorism"))
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # written in the style of wire briefs, which tickers print without a headline
+        ("Le Mali a protesté auprès de l'Algérie jeudi et rappelé son ambassadeur pour consultations. "
+         "Bamako dit attendre des explications.", "fr"),
+        ("The Kenyan ambassador to Ethiopia warned on Monday that Addis Ababa is hurting regional trade. "
+         "Ethiopia has not replied.", "en"),
+        ("قال وزير الخارجية الأردني إن بلاده لا تعلق آمالا على وعود إسرائيل. وأضاف أن المشاورات مستمرة.", "ar"),
+    ],
+)
+def test_a_headless_brief_s_first_sentence_is_its_headline(classifier: Classifier, text: str, language: str) -> None:
+    """A brief with no headline states its news in its first sentence: that sentence is scored as
+    the title (a blind set's briefs, "La Colombie a protesté auprès de l'Equateur ...", scored
+    5.5 as a body and were missed). The same text under a headline stays a body."""
+    headless = classifier.classify("", text, language)
+    assert headless.labels == ["diplomacy"]
+    titled = classifier.classify("Brief", text, language)
+    assert titled.topics["diplomacy"] < headless.topics["diplomacy"]
+
+
+def test_headline_of_headless_needs_a_sentence_end_past_abbreviations() -> None:
+    """The first sentence end between 25 and 300 characters; "U.S." is no sentence end."""
+    from monitor.classify import headline_of_headless
+
+    assert headline_of_headless("U.S. envoy says talks with Cuba went well. More to come.") == (
+        "U.S. envoy says talks with Cuba went well.", "More to come.")
+    assert headline_of_headless("قال دي ميستورا إن الضربة جاءت بعد هجوم؟ ثم أضاف") == (
+        "قال دي ميستورا إن الضربة جاءت بعد هجوم؟", "ثم أضاف")
+    assert headline_of_headless("no sentence end " * 30) == ("", "no sentence end " * 30)
