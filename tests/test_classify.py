@@ -1663,3 +1663,20 @@ def test_headline_of_headless_needs_a_sentence_end_past_abbreviations() -> None:
     assert headline_of_headless("قال دي ميستورا إن الضربة جاءت بعد هجوم؟ ثم أضاف") == (
         "قال دي ميستورا إن الضربة جاءت بعد هجوم؟", "ثم أضاف")
     assert headline_of_headless("no sentence end " * 30) == ("", "no sentence end " * 30)
+
+
+@pytest.mark.parametrize(
+    ("past", "present"),
+    [("a appelé", "appelle"), ("a rejeté", "rejette"), ("a reçu", "reçoit"), ("a soutenu", "soutient")],
+)
+def test_french_passe_compose_in_a_lede_is_the_same_relation_as_the_present(
+    classifier: Classifier, past: str, present: str
+) -> None:
+    """Wire ledes say "l'UE a appelé la junte du Niger à ..." where headlines say "appelle": both are
+    the EU-Niger relation event (a blind set's brief had only "Union européenne" as evidence)."""
+    lede = "L'Union européenne {} samedi la junte au pouvoir au Niger, selon un communiqué."
+    terms = []
+    for verb in (past, present):
+        result = classifier.classify("Sahel : Bruxelles hausse le ton", lede.format(verb), "fr")
+        terms.append({ev.term.split(" + ")[1] for ev in result.evidence["diplomacy"] if " + " in ev.term})
+    assert terms == [{"EU, NE"}, {"EU, NE"}]
