@@ -55,6 +55,35 @@ def setup(stream=None) -> tuple[Settings, Config]:  # type: ignore[no-untyped-de
         raise typer.Exit(EXIT_CONFIG) from exc
 
 
+def daemon_setup(stream=None) -> tuple[Settings, Config, str | None]:  # type: ignore[no-untyped-def]
+    """:func:`setup` for the daemon's long-running parts (``run``, ``worker``, ``scheduler``).
+
+    A config folder that loads is copied as the last good one
+    (:mod:`monitor.config_snapshot`). One that does not load, when a copy of it exists, is
+    logged (``config_invalid_running_last_good``, with the error) and the copy is run, so a part
+    restarted while an edit is broken keeps ingesting; the third value is then the error, for
+    :func:`monitor.config_health.record_reload`. With no copy, exit 2 as :func:`setup` does.
+    """
+    from monitor import config_snapshot
+
+    settings = _settings(stream)
+    try:
+        config = Config.load(settings.config_dir)
+    except ConfigError as exc:
+        last = config_snapshot.load_last_good(settings.config_dir, settings.state_dir)
+        if last is None:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(EXIT_CONFIG) from exc
+        config, taken_at = last
+        log.error("config_invalid_running_last_good", error=str(exc),
+                  snapshot=str(settings.state_dir / config_snapshot.SNAPSHOT),
+                  snapshot_taken_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(taken_at)),
+                  hint="mend the file: the running parts pick the edit up within a second")
+        return settings, config, str(exc)
+    config_snapshot.save(config, settings.state_dir)
+    return settings, config, None
+
+
 def setup_to_inspect() -> tuple[Settings, Config, str | None]:
     """:func:`setup` for commands that only look at the running system (``status``, ``alerts
     list``/``show``, ``feeds list``): a config folder that does not load is a warning on stderr,
@@ -224,7 +253,7 @@ def worker(
     from monitor.rqworker import MonitorWorker
     from workers import context
 
-    settings, config = setup(sys.stdout)
+    settings, config, config_error = daemon_setup(sys.stdout)
     connection = connect_or_exit(settings, wait=not burst)  # a daemon waits for Redis; a burst run does not
     keys = Keys(settings.key_prefix)
     wanted = [q.strip() for q in queues.split(",") if q.strip()]
@@ -234,7 +263,7 @@ def worker(
         typer.echo(f"error: --queues: {exc}", err=True)
         raise typer.Exit(EXIT_CONFIG) from exc
     if set(wanted) - {"polls"}:  # a polls-only worker needs no article pipeline
-        context.init(settings, config)
+        context.init(settings, config, config_error)
     if "entries" in wanted:
         from monitor.extract_html import warm_up as warm_up_extraction
 

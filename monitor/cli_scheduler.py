@@ -24,19 +24,20 @@ def scheduler_command(
     An edited feeds.yaml is applied within a second (new feeds scheduled, removed ones dropped);
     an invalid edit is logged and the running schedule kept.
     """
-    from monitor.cli import connect_or_exit, setup
+    from monitor.cli import connect_or_exit, daemon_setup
     from monitor.config import file_stamp
     from monitor.config_health import record_reload
     from monitor.keys import Keys
     from monitor.scheduler import FeedScheduler
 
-    settings, config = setup(sys.stdout)
+    settings, config, config_error = daemon_setup(sys.stdout)
     # one line per firing is ours (poll_enqueued); APScheduler's "Running job" pair is noise
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     connection = connect_or_exit(settings, wait=True)
     keys = Keys(settings.key_prefix)
     sched = FeedScheduler(settings, connection, keys, list(config.feeds.feeds), use_leader_lock=leader_lock)
-    record_reload(connection, keys, "feeds", None)  # feeds.yaml validated: an earlier failure is mended
+    # the files validated (an earlier failure is mended), or are broken and the last good copy runs
+    record_reload(connection, keys, "feeds", config_error)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

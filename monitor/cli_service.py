@@ -50,13 +50,13 @@ def run(
     ] = True,
 ) -> None:
     """Run the daemon: the scheduler plus N workers, restarted when they crash, stopped by SIGTERM/Ctrl-C."""
-    from monitor.cli import setup
+    from monitor.cli import daemon_setup
     from monitor.embedded_redis import env_with_redis, resolve_redis_url
     from monitor.keys import Keys
     from monitor.redisconn import connect
     from monitor.supervisor import Supervisor
 
-    settings, config = setup()
+    settings, config, _ = daemon_setup()  # each part it starts records a config error itself
     try:
         url, embedded = resolve_redis_url(
             settings.redis_url, settings.redis_url_is_default, settings.state_dir

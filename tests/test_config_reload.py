@@ -168,3 +168,53 @@ def test_an_idle_worker_loads_an_edit_in_its_maintenance_pass(
     assert labels_of("Balloon over the harbour") == ["watch"]
     [event] = [e for e in logs if e["event"] == "config_reloaded"]
     assert event["worker"] == "idle-w"
+
+
+def test_a_worker_started_on_a_broken_edit_runs_the_last_good_config(
+    config_dir: Path, env: dict[str, str], redis_client: redis.Redis
+) -> None:
+    """A worker restarted while topics.yaml was broken exited 2 until someone mended it, so
+    ingestion stopped (a bad-input trial). Each start on files that load copies them to the state
+    folder; a start on broken files runs that copy, logs why, and records the error for /healthz.
+    With no copy it still exits 2, naming the file."""
+    from monitor.config_health import reload_errors
+    from tests.helpers import json_lines, run_monitor
+
+    worker_env = {"MONITOR_CONFIG_DIR": str(config_dir)}
+    burst = ("worker", "--burst", "--queues", "entries")
+    started = run_monitor(*burst, env=worker_env)
+    assert started.returncode == 0, started.stderr
+    snapshot = Path(env["MONITOR_STATE_DIR"]) / "config-last-good"
+    assert "zeppelin: 5" in (snapshot / "topics.yaml").read_text(encoding="utf-8")
+
+    write_rules(config_dir, "          balloon: yes\n")
+    restarted = run_monitor(*burst, env=worker_env)
+    assert restarted.returncode == 0, restarted.stderr
+    [event] = [e for e in json_lines(restarted.stdout) if e.get("event") == "config_invalid_running_last_good"]
+    assert "topics.yaml:8:" in event["error"] and event["snapshot"] == str(snapshot)
+    keys = Keys(env["MONITOR_KEY_PREFIX"])
+    assert "topics.yaml:8:" in str(reload_errors(redis_client, keys)["rules"]["error"])
+    assert "zeppelin: 5" in (snapshot / "topics.yaml").read_text(encoding="utf-8")
+    assert "balloon" not in (snapshot / "topics.yaml").read_text(encoding="utf-8")  # the copy stays good
+
+    import shutil
+
+    shutil.rmtree(snapshot)
+    refused = run_monitor(*burst, env=worker_env)
+    assert refused.returncode == 2 and "topics.yaml:8:" in refused.stderr
+
+
+def test_the_last_good_config_is_only_used_for_the_folder_it_was_taken_from(
+    config_dir: Path, tmp_path: Path
+) -> None:
+    """The copy names its folder: another broken folder does not get this one's rules; the copy's
+    config watches the real folder, so mending the real files is picked up."""
+    from monitor import config_snapshot
+
+    state = tmp_path / "state-copy"
+    assert config_snapshot.save(Config.load(config_dir), state) == state / "config-last-good"
+    config, taken_at = config_snapshot.load_last_good(config_dir, state)  # type: ignore[misc]
+    assert config.directory == config_dir and list(config.topics.topics) == ["watch"] and taken_at > 0
+    other = tmp_path / "other-config"
+    write_rules(other, "          balloon: yes\n")
+    assert config_snapshot.load_last_good(other, state) is None

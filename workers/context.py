@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import structlog
 
+from monitor import config_snapshot
 from monitor.config import Config, config_stamp
 from monitor.config_health import record_reload
 from monitor.errors import ConfigError
@@ -31,13 +32,15 @@ _context: Pipeline | None = None
 _stamp: tuple[tuple[int, int] | None, ...] | None = None
 
 
-def init(settings: Settings, config: Config) -> Pipeline:
+def init(settings: Settings, config: Config, config_error: str | None = None) -> Pipeline:
     """Build this process's pipeline (and Redis client) once and return it. ``config`` validated,
-    so a failed reload recorded earlier (:mod:`monitor.config_health`) is cleared."""
+    so a failed reload recorded earlier (:mod:`monitor.config_health`) is cleared; unless
+    ``config_error`` says the files are broken and ``config`` is the last good copy of them
+    (:func:`monitor.cli.daemon_setup`), which is then recorded."""
     global _context, _stamp
     _stamp = config_stamp(config.directory)
     _context = Pipeline(settings, config, connect(settings.redis_url))
-    record_reload(_context.connection, _context.keys, "rules", None)
+    record_reload(_context.connection, _context.keys, "rules", config_error)
     return _context
 
 
@@ -71,6 +74,7 @@ def refresh(**who: object) -> bool:
     try:
         config = Config.load(directory)
         pipeline = init(_context.settings, config)
+        config_snapshot.save(config, _context.settings.state_dir)
     except ConfigError as exc:
         log.error("config_reload_failed", error=str(exc), hint="this worker keeps the rules it had", **who)
         record_reload(_context.connection, _context.keys, "rules", str(exc))
