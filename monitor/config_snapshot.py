@@ -36,7 +36,8 @@ def save(config: Config, state_dir: Path) -> Path | None:
     """Copy ``config.directory`` (a folder that just loaded) to ``<state_dir>/config-last-good``.
 
     The copy is made beside the old one and swapped in by renames, so a reader sees the old copy
-    or the new one, never half of one. Hidden files and folders are skipped.
+    or the new one, never half of one. Hidden files and folders, and the state folder when it
+    lies inside the config folder, are skipped.
 
     Returns:
         the snapshot folder, or None when it could not be written (logged as
@@ -45,7 +46,8 @@ def save(config: Config, state_dir: Path) -> Path | None:
     source = config.directory.resolve()
     target = state_dir / SNAPSHOT
     try:
-        files = [p for p in source.rglob("*") if p.is_file()
+        own = state_dir.resolve()  # a state folder inside the config folder is not copied into itself
+        files = [p for p in source.rglob("*") if p.is_file() and not p.resolve().is_relative_to(own)
                  and not any(part.startswith(".") for part in p.relative_to(source).parts)]
         if sum(p.stat().st_size for p in files) > MAX_BYTES:
             raise OSError(f"{source} holds over {MAX_BYTES} bytes")

@@ -202,6 +202,8 @@ def _run_demo(
         "MONITOR_REDIS_URL": url,
         "MONITOR_KEY_PREFIX": keys.prefix,
         "MONITOR_CONFIG_DIR": str(config_dir),
+        # the parts' last-good config copy goes with the demo's folder, not over the real one's
+        "MONITOR_STATE_DIR": str(config_dir / ".state"),
         "MONITOR_ALLOW_PRIVATE_ADDRESSES": "true",
         "MONITOR_LOG_FORMAT": "json",
     }
