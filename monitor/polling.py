@@ -205,11 +205,17 @@ class Poller:
             state.consecutive_errors += 1
             retry_after = exc.retry_after if isinstance(exc, TransientFetchError) else None
             interval = state.interval or float(feed.interval)
-            delay = retry_after or backoff_delay(state.consecutive_errors, interval,
-                                                 self.settings.max_backoff)
+            cap = self.settings.max_backoff
+            if retry_after:
+                # Retry-After is a not-before (RFC 9110, 10.2.3): the first time it is the wait; a feed
+                # refused again waits longer, so a feed answering 429 for good does not keep its host
+                # closed to the host's other feeds, which the host marks for Retry-After only
+                delay = max(retry_after, backoff_delay(state.consecutive_errors - 1, interval, cap))
+            else:
+                delay = backoff_delay(state.consecutive_errors, interval, cap)
             state.backoff_until = now + delay
             if exc.status == 429:
-                self.hosts.back_off_host(host, now + delay)
+                self.hosts.back_off_host(host, now + (retry_after or min(delay, interval)))
         self.store.save(feed.id, state)
         return self._log(PollOutcome(feed.id, url, status=exc.status, duration=round(duration, 3),
                                      error=exc.reason))

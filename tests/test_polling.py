@@ -154,6 +154,30 @@ def test_429_retry_after_backs_off_the_feed_and_its_host(
     assert len(_gets(http_server, "/busy.xml")) == 1
 
 
+def test_a_feed_refused_again_and_again_waits_longer_but_holds_its_host_for_retry_after_only(
+    feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
+) -> None:
+    """A feed answering 429 (Retry-After: 120) for good came back every 120 s and each time closed
+    its host for 120 s more, so the host's other feeds were skipped for as long as it lasted (a
+    bad-input trial). Its own wait now grows (120, then its 600 s interval, then 1,200 s) while the
+    host is marked for the 120 s it asked each time."""
+    feeds({"id": "refused", "url": http_server.url("/refused.xml"), "adaptive": False})
+    http_server.routes["/refused.xml"] = Route(429, {"Retry-After": "120", "Content-Type": "text/plain"}, b"no")
+    keys = Keys(env["MONITOR_KEY_PREFIX"])
+    store = FeedStateStore(redis_client, keys, 86400)
+    feed_waits, host_waits = [], []
+    for slot in range(3):
+        poll_feed("refused", slot)
+        state = store.load("refused")
+        feed_waits.append(round(state.backoff_until - state.last_poll_at))
+        host_waits.append(round(float(redis_client.get(keys.host_backoff("127.0.0.1"))) - state.last_poll_at))
+        state.backoff_until = time.time() - 1  # as if the back-off had passed
+        store.save("refused", state)
+        redis_client.delete(keys.host_backoff("127.0.0.1"))
+    assert feed_waits == [120, 600, 1200]
+    assert host_waits == [120, 120, 120]
+
+
 def test_backoff_grows_then_resets_on_success(
     feeds, http_server: LoopbackServer, redis_client: redis.Redis, env: dict[str, str]
 ) -> None:
