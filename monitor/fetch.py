@@ -396,8 +396,9 @@ def _conditional_headers(validators: Validators | None) -> dict[str, str]:
 
 def url_problem(url: str | None) -> str | None:
     """Why ``url`` cannot be fetched over HTTP, or None when it can: not http(s), no host, a port
-    outside 1-65535, or a host name IDNA cannot encode (an empty label as in "a..b", a label
-    over 63 letters). Checked where a URL enters (feeds.yaml, entry links, redirects), so a bad one
+    outside 1-65535, a host name IDNA cannot encode (an empty label as in "a..b", a label
+    over 63 letters), a label starting or ending with a hyphen, or digits that are no IPv4
+    address ("256.1.1.1"). Checked where a URL enters (feeds.yaml, entry links, redirects), so a bad one
     is named there instead of failing inside the socket layer at every poll."""
     if not url:
         return "no URL"
@@ -424,6 +425,11 @@ def url_problem(url: str | None) -> str | None:
         return f"host {host!r} is not a valid domain name (an empty or over-long label)"
     if not all(ch.isalnum() or ch in "-._" for ch in ascii_host):
         return f"host {host!r} is not a valid domain name"
+    labels = ascii_host.rstrip(".").split(".")
+    if any(label.startswith("-") or label.endswith("-") for label in labels):
+        return f"host {host!r} is not a valid domain name (a label starts or ends with '-', RFC 1123)"
+    if labels[-1].isdigit():  # "256.1.1.1": no IPv4 address, and no top-level domain is all digits (RFC 3696, 2)
+        return f"host {host!r} is neither an IP address nor a domain name"
     return None
 
 

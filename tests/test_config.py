@@ -45,6 +45,8 @@ def test_unknown_key_names_file_line_and_path(config_dir: Path) -> None:
         ("http://example..com/feed", r"feeds\.yaml:3: feeds\[0\]\.url: host 'example\.\.com' is not a valid domain"),
         ("http://news example.org/rss", r"feeds\.yaml:3: .*host 'news example\.org' is not a valid domain name"),
         ("http:///rss", r"feeds\.yaml:3: .*the URL has no host"),
+        ("http://-bad-.com/rss", r"feeds\.yaml:3: .*host '-bad-\.com' is not a valid domain name \(a label starts"),
+        ("http://256.1.1.1/rss", r"feeds\.yaml:3: .*host '256\.1\.1\.1' is neither an IP address nor a domain name"),
     ],
 )
 def test_a_feed_url_that_cannot_be_fetched_is_refused_on_its_line(config_dir: Path, url: str, error: str) -> None:
