@@ -95,6 +95,21 @@ class MonitorWorker(Worker):
         except redis.RedisError as exc:
             log.warning("worker_registration_check_failed", worker=self.name, error=str(exc))
 
+    def handle_exception(self, job: Job, *exc_info: Any) -> None:
+        """RQ's traceback for a failed job, except for a transient fetch failure that RQ will retry:
+        that is one ``job_will_retry`` line (the job already logged ``page_fetch_retry`` with the
+        error), not a traceback per timeout beside it (a bad-input trial)."""
+        from monitor.errors import TransientFetchError
+
+        exc = exc_info[1] if len(exc_info) > 1 else None
+        if isinstance(exc, TransientFetchError) and job.retries_left:
+            log.info("job_will_retry", job_id=job.id, error=str(exc), retries_left=job.retries_left)
+            for handler in self._exc_handlers:
+                if handler(job, *exc_info) is False:
+                    break
+            return
+        super().handle_exception(job, *exc_info)
+
     def _start_scheduler(
         self,
         burst: bool = False,

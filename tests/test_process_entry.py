@@ -144,6 +144,18 @@ def test_a_binary_page_served_as_html_falls_back_to_the_entry_summary(
                for w in out["warnings"])
 
 
+def test_an_empty_page_is_said_to_be_empty_not_to_be_no_html(
+    pipeline: Pipeline, http_server: LoopbackServer
+) -> None:
+    """A 200 with no bytes was logged as ``page_not_html (text/html)``, which sent readers to the
+    content type (a bad-input trial); it is an empty page, and the entry's summary is the body."""
+    http_server.routes["/blank"] = Route(200, {"Content-Type": "text/html"}, b"  \n")
+    entry = _entry(http_server, "/blank", title="Court allows dam project", summary="The dam may go ahead.")
+    out = process_entry(entry)
+    assert (out["extraction_source"], out["text"]) == ("entry-summary", "The dam may go ahead.")
+    assert any(w.endswith("/blank: the page is empty (HTTP 200, no text at all)") for w in out["warnings"])
+
+
 def test_a_page_with_no_text_falls_back_to_the_entry(pipeline: Pipeline, http_server: LoopbackServer) -> None:
     """An HTML page of scripts and images only gives no body: the entry's summary is used."""
     http_server.routes["/shell"] = Route(

@@ -203,6 +203,26 @@ def test_same_url_twice_runs_two_rq_jobs_and_alerts_once(
 
 
 @pytest.mark.integration
+def test_a_page_worth_retrying_logs_one_line_not_a_traceback(
+    env: dict[str, str], redis_client: redis.Redis, http_server: LoopbackServer
+) -> None:
+    """A 503 (or a timeout) on an article page is retried by RQ: the job says ``page_fetch_retry``
+    with the error and the worker ``job_will_retry``; RQ's traceback beside them was noise (a
+    bad-input trial). An error that is not retried keeps its traceback."""
+    http_server.routes["/busy.html"] = Route(503, {"Content-Type": "text/plain"}, b"busy")
+    job_id = enqueue_entry(redis_client, env["MONITOR_KEY_PREFIX"], http_server.url("/busy.html"),
+                           "Ceasefire talks", retry_interval=600)
+    work = run_monitor("worker", "--burst", "--queues", "entries", env=env)
+    assert work.returncode == 0, work.stderr
+    events = {e.get("event"): e for e in json_lines(work.stdout)}
+    assert "HTTP 503" in events["page_fetch_retry"]["error"]
+    assert events["job_will_retry"]["job_id"] == job_id and events["job_will_retry"]["retries_left"] == 3
+    assert "Traceback" not in work.stdout + work.stderr
+    job = Job.fetch(job_id, connection=redis_client, serializer=JSONSerializer)
+    assert job.get_status() == JobStatus.SCHEDULED
+
+
+@pytest.mark.integration
 def test_healthz_needs_redis_and_a_worker(env: dict[str, str], redis_client: redis.Redis) -> None:
     """/healthz is 503 naming the reason with no worker, 200 once a worker is registered on our queues."""
     keys = Keys(env["MONITOR_KEY_PREFIX"])

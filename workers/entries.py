@@ -106,7 +106,10 @@ def fetch_page(pipeline: Pipeline, entry: EntryInfo) -> Document:
     finally:
         pipeline.hosts.release(lease)
     content_type = result.content_type or "text/html"
-    if not content_type.lower().startswith(_PAGE_TYPES) or not result.content.strip():
+    if not result.content.strip():
+        log.warning("page_empty", status=result.status, fallback="entry")
+        return _entry_document(entry, f"{entry.link}: the page is empty (HTTP {result.status}, no text at all)")
+    if not content_type.lower().startswith(_PAGE_TYPES):
         log.warning("page_not_html", content_type=content_type, fallback="entry")
         return _entry_document(entry, f"{entry.link}: not an HTML page ({content_type})")
     if b"\x00" in result.content[:8192]:  # no text page holds a NUL byte (git's and file(1)'s binary test)
