@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
 import structlog
@@ -142,6 +143,7 @@ class FeedScheduler:
                  instance_id: str | None = None) -> None:
         self.settings, self.r, self.keys = settings, connection, keys
         self.feeds = {f.id: f for f in feeds if f.enabled}
+        self.warn_repeated_urls(feeds)
         self.instance_id = instance_id or uuid.uuid4().hex[:12]
         self.store = FeedStateStore(connection, keys, settings.seen_retention_days * 86400.0)
         if enqueue_poll is None:  # imported here, not at the first tick: it loads the poll code
@@ -159,6 +161,23 @@ class FeedScheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
 
+    @staticmethod
+    def warn_repeated_urls(feeds: list[FeedConfig] | tuple[FeedConfig, ...]) -> list[list[str]]:
+        """Log ``feed_url_repeated`` for each URL that two or more enabled feeds poll (scheme and
+        host case-folded): each is polled, its entries fetched twice, though the story alerts
+        once; usually a feed pasted twice under two ids. Returns the groups of ids."""
+        by_url: dict[str, list[str]] = {}
+        for feed in feeds:
+            if feed.enabled:
+                parts = urlsplit(feed.url)
+                by_url.setdefault(urlunsplit(parts._replace(scheme=parts.scheme.lower(),
+                                                            netloc=parts.netloc.lower())), []).append(feed.id)
+        groups = [ids for ids in by_url.values() if len(ids) > 1]
+        for ids in groups:
+            log.warning("feed_url_repeated", feed_ids=ids, feed_url=next(f.url for f in feeds if f.id == ids[0]),
+                        hint="each feed is polled and its entries fetched; remove one id if it was pasted twice")
+        return groups
+
     def _enqueue_rq(self, feed_id: str, slot: int) -> str:
         # The feed's config travels with the job: the poll need not re-read feeds.yaml (measured:
         # 2.7 s of CPU per poll with 5,000 feeds listed, bench/README.md).
@@ -175,6 +194,7 @@ class FeedScheduler:
         """Apply an edited feed list: new enabled feeds get a job (firing at once when due),
         removed or disabled ones lose theirs, changed ones take their new settings."""
         wanted = {f.id: f for f in feeds if f.enabled}
+        self.warn_repeated_urls(feeds)
         for feed_id in set(self.feeds) - set(wanted):
             if self.scheduler.get_job(feed_id):
                 self.scheduler.remove_job(feed_id)

@@ -489,3 +489,22 @@ def test_paused_scheduler_polls_once_on_resume(
     assert missed == []
     assert any(at < stopped for _, at in jobs)
     assert b'"scheduler_started"' in out and b'"scheduler_leader"' in out
+
+
+def test_the_same_url_under_two_feed_ids_is_a_warning_naming_both(
+    sched_env: dict[str, str], redis_client: redis.Redis
+) -> None:
+    """A feed pasted twice under two ids was polled twice with no word said (a bad-input trial):
+    the scheduler names both ids at start and at a reload; scheme and host case do not matter."""
+    from structlog.testing import capture_logs
+
+    settings = Settings.load()
+    f1 = Config.load(settings.config_dir).feeds.feeds[0]
+    copy = f1.model_copy(update={"id": "f1-again", "url": f1.url.replace("http://", "HTTP://")})
+    with capture_logs() as logs:
+        sched = FeedScheduler(settings, redis_client, Keys(settings.key_prefix), [f1, copy],
+                              use_leader_lock=False, enqueue_poll=lambda feed_id, slot: feed_id)
+        sched.reload([f1])
+        sched.reload([f1, copy.model_copy(update={"enabled": False})])
+    warned = [e for e in logs if e["event"] == "feed_url_repeated"]
+    assert [(e["feed_ids"], e["feed_url"]) for e in warned] == [(["f1", "f1-again"], f1.url)]
