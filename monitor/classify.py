@@ -542,8 +542,11 @@ class Classifier:
         meetings: dict[str, tuple[str, _Where]] = {}  # topic -> first meeting term up front, where
         headline = _Headline()
         parts: tuple[tuple[_Where, str], ...] = (("title", title), ("body", cut_related(text)))
+        body_tokens = 0
         for where, part in parts:
             toks = word_tokens(expand_acronyms(part) if lang in ("en", "") else part)
+            if where == "body":
+                body_tokens = len(toks)
             factors = tally.factors(where, len(toks))
             front = len(toks) if where == "title" else LEDE_TOKENS
             for rule, (count, at, negated) in self._matches(toks, lang, front).items():
@@ -569,6 +572,8 @@ class Classifier:
         self._relation_events(
             tally, relations, meetings, sides.states, sides.actor_states, parties, headline.adjacent()
         )
+        if not body_tokens:
+            tally.headline_only()
         home = sides.at_home()
         if home:
             tally.at_home(home)
@@ -585,7 +590,7 @@ def headline_of_headless(text: str) -> tuple[str, str]:
     """(title, text) for an item without a headline: its first sentence plays the headline.
 
     Wire briefs, tickers and headline-less feed entries open with one sentence that says the news
-    ("La Colombie a protesté auprès de l'Equateur ..."), which a titled item says in its headline.
+    ("Le Mali a protesté auprès de l'Algérie ..."), which a titled item says in its headline.
     The sentence must end (``.``, ``!``, ``?``, ``؟``) between 25 and
     :data:`HEADLESS_HEADLINE_MAX_CHARS` characters; otherwise ``("", text)`` is returned unchanged.
     """
@@ -697,6 +702,12 @@ class _Tally:
         self.core.add(name)
         self.up_front.add(name)
         self.evidence[name].append(Evidence(label, 1, where, weight))
+
+    def headline_only(self) -> None:
+        """The item is a headline alone: each topic's score is multiplied by its
+        ``headline_only_factor``."""
+        for name, topic in self.topics.items():
+            self.scores[name] *= topic.headline_only_factor
 
     def at_home(self, reason: str) -> None:
         """The title and lede name one state and its dependent territory only (a president in La

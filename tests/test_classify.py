@@ -1646,8 +1646,8 @@ def test_downing_street_is_no_downing(classifier: Classifier) -> None:
 )
 def test_a_headless_brief_s_first_sentence_is_its_headline(classifier: Classifier, text: str, language: str) -> None:
     """A brief with no headline states its news in its first sentence: that sentence is scored as
-    the title (a blind set's briefs, "La Colombie a protesté auprès de l'Equateur ...", scored
-    5.5 as a body and were missed). The same text under a headline stays a body."""
+    the title (a blind set's briefs of one state protesting to another scored 5.5 as a body and
+    were missed). The same text under a headline stays a body."""
     headless = classifier.classify("", text, language)
     assert headless.labels == ["diplomacy"]
     titled = classifier.classify("Brief", text, language)
@@ -1672,11 +1672,26 @@ def test_headline_of_headless_needs_a_sentence_end_past_abbreviations() -> None:
 def test_french_passe_compose_in_a_lede_is_the_same_relation_as_the_present(
     classifier: Classifier, past: str, present: str
 ) -> None:
-    """Wire ledes say "l'UE a appelé la junte du Niger à ..." where headlines say "appelle": both are
-    the EU-Niger relation event (a blind set's brief had only "Union européenne" as evidence)."""
-    lede = "L'Union européenne {} samedi la junte au pouvoir au Niger, selon un communiqué."
+    """Wire ledes say "l'UE a appelé Niamey à ..." where headlines say "appelle": both are the
+    EU-Niger relation event (a blind set's brief had only "Union européenne" as evidence)."""
+    lede = "Bruxelles : l'Union européenne {} mardi les autorités de transition du Niger, dit un porte-parole."
     terms = []
     for verb in (past, present):
         result = classifier.classify("Sahel : Bruxelles hausse le ton", lede.format(verb), "fr")
         terms.append({ev.term.split(" + ")[1] for ev in result.evidence["diplomacy"] if " + " in ev.term})
     assert terms == [{"EU, NE"}, {"EU, NE"}]
+
+
+def test_a_headline_alone_has_its_score_multiplied_by_the_headline_only_factor(classifier: Classifier) -> None:
+    """A headline list's item has no body to add evidence: its score is multiplied by the topic's
+    ``headline_only_factor`` (diplomacy 1.5), so "the president meets Brazil's president", a title
+    relation event worth 4.5, is a label alone and not under a body that names nothing more."""
+    rules = LanguageRules(terms={"talks": 2})
+    topic = TopicConfig(threshold=1.0, min_distinct_terms=1, headline_only_factor=1.5, languages={"en": rules})
+    clf = Classifier(TopicsFile(topics={"t": topic}))
+    assert clf.classify("Ceasefire talks resume", "", "en").topics["t"] == 6.0  # 2 x title weight 2 x 1.5
+    assert clf.classify("Ceasefire talks resume", "Both sides sent delegations.", "en").topics["t"] == 4.0
+    headline = "الرئيس يلتقي رئيس البرازيل ويؤكد دعم حقوق الشعب الفلسطيني"
+    alone = classifier.classify(headline, "", "ar")
+    assert alone.labels == ["diplomacy"] and alone.topics["diplomacy"] == 6.75
+    assert classifier.classify(headline, "وجرى خلال اللقاء بحث الأوضاع.", "ar").topics["diplomacy"] < 6.5
