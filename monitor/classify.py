@@ -531,8 +531,7 @@ class Classifier:
             countries most mentioned first.
         """
         lang = self._rules_language(language)
-        if not title.strip():
-            title, text = headline_of_headless(text)
+        title, text = (title, text) if title.strip() else headline_of_headless(text)
         tally = _Tally(self._topics)
         countries: dict[str, int] = defaultdict(int)
         sides = _Sides()
@@ -542,11 +541,8 @@ class Classifier:
         meetings: dict[str, tuple[str, _Where]] = {}  # topic -> first meeting term up front, where
         headline = _Headline()
         parts: tuple[tuple[_Where, str], ...] = (("title", title), ("body", cut_related(text)))
-        body_tokens = 0
         for where, part in parts:
             toks = word_tokens(expand_acronyms(part) if lang in ("en", "") else part)
-            if where == "body":
-                body_tokens = len(toks)
             factors = tally.factors(where, len(toks))
             front = len(toks) if where == "title" else LEDE_TOKENS
             for rule, (count, at, negated) in self._matches(toks, lang, front).items():
@@ -572,8 +568,7 @@ class Classifier:
         self._relation_events(
             tally, relations, meetings, sides.states, sides.actor_states, parties, headline.adjacent()
         )
-        if not body_tokens:
-            tally.headline_only()
+        tally.headline_only()
         home = sides.at_home()
         if home:
             tally.at_home(home)
@@ -662,6 +657,7 @@ class _Tally:
     def __init__(self, topics: dict[str, TopicConfig]) -> None:
         self.topics = topics
         self.scores: dict[str, float] = {name: 0.0 for name in topics}
+        self.body_tokens = 0  # tokens of the body, set by factors()
         self.evidence: dict[str, list[Evidence]] = {name: [] for name in topics}
         self.distinct: dict[str, set[str]] = {name: set() for name in topics}
         self.up_front: set[str] = set()  # topics with a term in the title or the lede
@@ -673,6 +669,7 @@ class _Tally:
         (title weight; pivoted length normalization, module docstring, 5)."""
         if where == "title":
             return {name: topic.title_weight for name, topic in self.topics.items()}
+        self.body_tokens = length
         return {
             name: 1.0 / ((1.0 - topic.length_slope) + topic.length_slope * length / topic.length_pivot)
             for name, topic in self.topics.items()
@@ -704,8 +701,10 @@ class _Tally:
         self.evidence[name].append(Evidence(label, 1, where, weight))
 
     def headline_only(self) -> None:
-        """The item is a headline alone: each topic's score is multiplied by its
-        ``headline_only_factor``."""
+        """When the item is a headline alone (its body had no token), multiply each topic's score
+        by its ``headline_only_factor``."""
+        if self.body_tokens:
+            return
         for name, topic in self.topics.items():
             self.scores[name] *= topic.headline_only_factor
 
