@@ -531,8 +531,9 @@ class Classifier:
             countries most mentioned first.
         """
         lang = self._rules_language(language)
-        title, text = (title, text) if title.strip() else headline_of_headless(text)
-        tally = _Tally(self._topics)
+        headless = not title.strip()
+        title, text = headline_of_headless(text) if headless else (title, text)
+        tally = _Tally(self._topics, headline_only=not headless)
         countries: dict[str, int] = defaultdict(int)
         sides = _Sides()
         parties: dict[str, set[str]] = defaultdict(set)  # topic -> its parties named up front
@@ -654,10 +655,13 @@ class _Headline:
 class _Tally:
     """Scores, evidence and labelling conditions of one text, topic by topic."""
 
-    def __init__(self, topics: dict[str, TopicConfig]) -> None:
+    def __init__(self, topics: dict[str, TopicConfig], headline_only: bool = True) -> None:
         self.topics = topics
         self.scores: dict[str, float] = {name: 0.0 for name in topics}
         self.body_tokens = 0  # tokens of the body, set by factors()
+        # False for a headless brief whose first sentence stands in for its headline: a brief of one
+        # sentence is not a headline list's line (measured: its relation events were false alarms)
+        self.headline_only_applies = headline_only
         self.evidence: dict[str, list[Evidence]] = {name: [] for name in topics}
         self.distinct: dict[str, set[str]] = {name: set() for name in topics}
         self.up_front: set[str] = set()  # topics with a term in the title or the lede
@@ -703,7 +707,7 @@ class _Tally:
     def headline_only(self) -> None:
         """When the item is a headline alone (its body had no token), multiply each topic's score
         by its ``headline_only_factor``."""
-        if self.body_tokens:
+        if self.body_tokens or not self.headline_only_applies:
             return
         for name, topic in self.topics.items():
             self.scores[name] *= topic.headline_only_factor
