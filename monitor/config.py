@@ -290,9 +290,10 @@ class TopicConfig(_Strict):
     #: ``(1 - length_slope) + length_slope * body_tokens / length_pivot``. Slope 0 turns it off.
     length_pivot: int = Field(250, ge=1)
     length_slope: float = Field(0.0, ge=0, lt=1)
-    #: Multiplier of the whole score of an item that is a headline alone (no body text: a
-    #: headline list, a ticker, a one-sentence brief): the threshold is set for a headline and a
-    #: body, and a headline alone has no body to add evidence. 1 turns it off.
+    #: Multiplier of the whole score of an item that is a headline alone (a title and no body
+    #: text: a headline list's or a ticker's line): the threshold is set for a headline and a
+    #: body, and a headline alone has no body to add evidence. Not applied to a headless brief,
+    #: whose first sentence is scored as its title (measured: false alarms). 1 turns it off.
     headline_only_factor: float = Field(1.0, gt=0, le=4, allow_inf_nan=False)
     #: Tokens a negation cue reaches (``negated_by`` forward, ``negated_after`` backward). Five,
     #: as in NegEx (Chapman et al., "A Simple Algorithm for Identifying Negated Findings and
