@@ -10,6 +10,9 @@ with ``"status": "degraded"`` and ``config_errors`` (part -> error, see :mod:`mo
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 import redis
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -43,22 +46,39 @@ def add_ops_routes(app: WebApp, connection: redis.Redis, keys: Keys, timeout: fl
     """Mount ``/metrics`` and ``/healthz`` on ``app``.
 
     Both read Redis through :func:`monitor.redisconn.probe_client`: each command gives up after
-    ``timeout`` seconds, so a frozen Redis gives a 503 in seconds, not a hung request.
+    ``timeout`` seconds, so a frozen Redis gives a 503 in seconds, not a hung request. Each route
+    also answers 503 once ``3 * timeout`` seconds have passed whatever its Redis calls do (they
+    run on a pool of 4 threads): a trial saw requests made side by side on a frozen Redis wait
+    until it woke, stuck in a new connection's handshake.
 
     Returns:
         the routes' probe client (close it when the server stops, if the process goes on).
     """
     connection = probe_client(connection, timeout)
+    calls = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ops-redis")
+    deadline = 3 * timeout
+
+    def bounded(fn: Callable[[], Response]) -> Response:
+        try:
+            return calls.submit(fn).result(timeout=deadline)
+        except FutureTimeout:
+            return Response(503, "application/json", json.dumps(
+                {"status": "unhealthy", "redis": "down",
+                 "reason": f"Redis is not answering: no reply within {deadline:g} s"}).encode())
 
     def metrics_route(_request: Request) -> Response:
-        try:
-            return Response(200, CONTENT_TYPE_LATEST, render(connection, keys))
-        except redis.RedisError as exc:
-            return Response(503, "text/plain; charset=utf-8", f"Redis is not answering: {exc}\n".encode())
+        def render_metrics() -> Response:
+            try:
+                return Response(200, CONTENT_TYPE_LATEST, render(connection, keys))
+            except redis.RedisError as exc:
+                return Response(503, "text/plain; charset=utf-8", f"Redis is not answering: {exc}\n".encode())
+        return bounded(render_metrics)
 
     def healthz_route(_request: Request) -> Response:
-        status, body = healthz(connection, keys)
-        return Response(status, "application/json", json.dumps(body).encode())
+        def check() -> Response:
+            status, body = healthz(connection, keys)
+            return Response(status, "application/json", json.dumps(body).encode())
+        return bounded(check)
 
     app.route("/metrics", metrics_route)
     app.route("/healthz", healthz_route)
