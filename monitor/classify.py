@@ -587,12 +587,14 @@ def headline_of_headless(text: str) -> tuple[str, str]:
 
     Wire briefs, tickers and headline-less feed entries open with one sentence that says the news
     ("Le Mali a protesté auprès de l'Algérie ..."), which a titled item says in its headline.
-    The sentence must end (``.``, ``!``, ``?``, ``؟``) between 25 and
-    :data:`HEADLESS_HEADLINE_MAX_CHARS` characters; otherwise ``("", text)`` is returned unchanged.
+    The sentence ends (``.``, ``!``, ``?``, ``؟``) between 25 and
+    :data:`HEADLESS_HEADLINE_MAX_CHARS` characters; a text as short as that with no sentence end
+    (a post ending in a link or hashtags) is one sentence. Otherwise ``("", text)`` is returned.
     """
     m = _SENTENCE_END.search(text, 25, HEADLESS_HEADLINE_MAX_CHARS)  # past "U.S." and "M. X"
     if not m:
-        return "", text
+        short = len(text) <= HEADLESS_HEADLINE_MAX_CHARS
+        return (text.strip(), "") if short else ("", text)
     return text[: m.end()].strip(), text[m.end():].strip()
 
 

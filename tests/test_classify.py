@@ -472,7 +472,7 @@ def test_country_names_that_the_gazetteer_once_got_wrong(language: str, text: st
 def test_score_is_weight_times_sublinear_count_and_title_weight() -> None:
     """Two body matches of weight 2 give 2*(1+ln 2); a title match is doubled."""
     clf = small({"envoy": 2})
-    assert clf.classify("", "envoy and envoy", "en").topics["t"] == 3.39
+    assert clf.classify("Report", "envoy and envoy", "en").topics["t"] == 3.39
     assert clf.classify("envoy", "", "en").topics["t"] == 4.0
 
 
@@ -1663,6 +1663,28 @@ def test_headline_of_headless_needs_a_sentence_end_past_abbreviations() -> None:
     assert headline_of_headless("قال دي ميستورا إن الضربة جاءت بعد هجوم؟ ثم أضاف") == (
         "قال دي ميستورا إن الضربة جاءت بعد هجوم؟", "ثم أضاف")
     assert headline_of_headless("no sentence end " * 30) == ("", "no sentence end " * 30)
+    # a post ending in a link has no full stop: short as a headline, it is one (a trial's Mastodon post)
+    post = "Mali recalls its ambassador to Algeria over drone incident https://example.org/p/1 #Sahel"
+    assert headline_of_headless(post) == (post, "")
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "language"),
+    [
+        ("", "The national teams of Kenya and Uganda meet on Sunday in a friendly match in Nairobi.", "en"),
+        ("Morocco and Egypt meet in the World Cup qualifier tonight", "", "en"),
+        ("", "التقى المنتخب الأردني نظيره العراقي وديا في عمان.", "ar"),
+        ("Le Cameroun et le Nigeria se rencontrent en demi-finale", "", "fr"),
+        ("", "Tribunal de Lyon : un escroc condamné pour avoir vendu de faux passeports diplomatiques.", "fr"),
+    ],
+)
+def test_national_teams_and_a_sentenced_fraudster_are_no_diplomacy(
+    classifier: Classifier, title: str, text: str, language: str
+) -> None:
+    """National teams "meet" as states do, and a person "condamné" is sentenced, not a state
+    condemning: a trial found each labelled diplomacy (sport terms are counter-evidence; "été
+    condamné" and "condamné pour" are excluded)."""
+    assert classifier.classify(title, text, language).labels == []
 
 
 @pytest.mark.parametrize(
