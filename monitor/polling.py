@@ -207,10 +207,13 @@ class Poller:
             interval = state.interval or float(feed.interval)
             cap = self.settings.max_backoff
             if retry_after:
-                # Retry-After is a not-before (RFC 9110, 10.2.3): the first time it is the wait; a feed
-                # refused again waits longer, so a feed answering 429 for good does not keep its host
-                # closed to the host's other feeds, which the host marks for Retry-After only
-                delay = max(retry_after, backoff_delay(state.consecutive_errors - 1, interval, cap))
+                # Retry-After is a not-before (RFC 9110, 10.2.3): the first time it is the wait. A feed
+                # refused again waits longer: past the host's other feeds, which the host marks for
+                # Retry-After only and which come back within half of it after that (see
+                # desynchronised_return), then as other failures do, so a feed answering 429 for good
+                # does not keep its host closed to them
+                again = 1.5 if state.consecutive_errors > 1 else 1.0
+                delay = max(again * retry_after, backoff_delay(state.consecutive_errors - 1, interval, cap))
             else:
                 delay = backoff_delay(state.consecutive_errors, interval, cap)
             state.backoff_until = now + delay

@@ -176,6 +176,19 @@ def test_a_feed_refused_again_and_again_waits_longer_but_holds_its_host_for_retr
         redis_client.delete(keys.host_backoff("127.0.0.1"))
     assert feed_waits == [120, 600, 1200]
     assert host_waits == [120, 120, 120]
+    # a feed polled every 30 s: refused again, it comes back after the host's other feeds, which
+    # return within 120-180 s (a trial saw it re-close the host each time they came back)
+    feeds({"id": "refused", "url": http_server.url("/refused.xml"), "adaptive": False, "interval": 30})
+    redis_client.delete(keys.feed_state("refused"))
+    waits = []
+    for slot in range(10, 15):
+        poll_feed("refused", slot)
+        state = store.load("refused")
+        waits.append(round(state.backoff_until - state.last_poll_at))
+        state.backoff_until = time.time() - 1
+        store.save("refused", state)
+        redis_client.delete(keys.host_backoff("127.0.0.1"))
+    assert waits == [120, 180, 180, 180, 240]
 
 
 def test_backoff_grows_then_resets_on_success(
