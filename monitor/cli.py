@@ -71,12 +71,13 @@ def daemon_setup(stream=None) -> tuple[Settings, Config, str | None]:  # type: i
         config = Config.load(settings.config_dir)
     except ConfigError as exc:
         last = config_snapshot.load_last_good(settings.config_dir, settings.state_dir)
+        snapshot = config_snapshot.snapshot_dir(settings.config_dir, settings.state_dir)
         if last is None:
             typer.echo(f"error: {exc}", err=True)
+            typer.echo(f"error: and no last good copy of this config folder to run instead ({snapshot})", err=True)
             raise typer.Exit(EXIT_CONFIG) from exc
         config, taken_at = last
-        log.error("config_invalid_running_last_good", error=str(exc),
-                  snapshot=str(settings.state_dir / config_snapshot.SNAPSHOT),
+        log.error("config_invalid_running_last_good", error=str(exc), snapshot=str(snapshot),
                   snapshot_taken_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(taken_at)),
                   hint="mend the file: the running parts pick the edit up within a second")
         return settings, config, str(exc)

@@ -184,7 +184,9 @@ def test_a_worker_started_on_a_broken_edit_runs_the_last_good_config(
     burst = ("worker", "--burst", "--queues", "entries")
     started = run_monitor(*burst, env=worker_env)
     assert started.returncode == 0, started.stderr
-    snapshot = Path(env["MONITOR_STATE_DIR"]) / "config-last-good"
+    from monitor.config_snapshot import snapshot_dir
+
+    snapshot = snapshot_dir(config_dir, Path(env["MONITOR_STATE_DIR"]))
     assert "zeppelin: 5" in (snapshot / "topics.yaml").read_text(encoding="utf-8")
 
     write_rules(config_dir, "          balloon: yes\n")
@@ -202,19 +204,26 @@ def test_a_worker_started_on_a_broken_edit_runs_the_last_good_config(
     shutil.rmtree(snapshot)
     refused = run_monitor(*burst, env=worker_env)
     assert refused.returncode == 2 and "topics.yaml:8:" in refused.stderr
+    assert f"no last good copy of this config folder to run instead ({snapshot})" in refused.stderr
 
 
 def test_the_last_good_config_is_only_used_for_the_folder_it_was_taken_from(
     config_dir: Path, tmp_path: Path
 ) -> None:
-    """The copy names its folder: another broken folder does not get this one's rules; the copy's
-    config watches the real folder, so mending the real files is picked up."""
+    """Each config folder has its own copy in a shared state folder (a trial's second daemon
+    overwrote the first one's): another folder does not get this one's rules, nor replace its copy;
+    the copy's config watches the real folder, so mending the real files is picked up."""
     from monitor import config_snapshot
 
     state = tmp_path / "state-copy"
-    assert config_snapshot.save(Config.load(config_dir), state) == state / "config-last-good"
+    assert config_snapshot.save(Config.load(config_dir), state) == config_snapshot.snapshot_dir(config_dir, state)
+    other = tmp_path / "other-config"
+    write_rules(other, "          balloon: 4\n")
+    config_snapshot.save(Config.load(other), state)
+    write_rules(other, "          balloon: yes\n")
     config, taken_at = config_snapshot.load_last_good(config_dir, state)  # type: ignore[misc]
     assert config.directory == config_dir and list(config.topics.topics) == ["watch"] and taken_at > 0
-    other = tmp_path / "other-config"
-    write_rules(other, "          balloon: yes\n")
-    assert config_snapshot.load_last_good(other, state) is None
+    assert "balloon" not in str(config.topics.topics["watch"].languages["en"].terms)
+    config, _ = config_snapshot.load_last_good(other, state)  # type: ignore[misc]
+    assert config.directory == other and "balloon" in str(config.topics.topics["watch"].languages["en"].terms)
+    assert config_snapshot.load_last_good(tmp_path / "never-loaded", state) is None
