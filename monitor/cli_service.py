@@ -98,7 +98,7 @@ def build_web_app(settings, config, connection, keys):  # type: ignore[no-untype
         connection, keys, config.alerts, settings.alert_retention_days * 86400, settings.stream_maxlen
     )
     add_alert_routes(app, recorder, settings.alert_feed_size, feed_id_for(settings.key_prefix))
-    add_ops_routes(app, connection, keys)
+    add_ops_routes(app, connection, keys, silent_after=settings.worker_silent_after)
     return app
 
 

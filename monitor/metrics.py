@@ -14,8 +14,10 @@ histograms add ``|le=<bucket>`` fields (non-cumulative counts), ``|sum`` and ``|
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import redis
@@ -191,8 +193,9 @@ def queue_counts(connection: redis.Redis, keys: Keys) -> dict[str, dict[str, int
     return out
 
 
-def list_workers(connection: redis.Redis, keys: Keys) -> list[Worker]:
-    """RQ workers serving at least one of our queues."""
+def list_workers(connection: redis.Redis, keys: Keys, silent_after: float | None = None) -> list[Worker]:
+    """RQ workers serving at least one of our queues; with ``silent_after`` (seconds), only those
+    whose last heartbeat is at most that old (a SIGKILLed worker stays registered for 8 minutes)."""
     ours = {keys.queue(n) for n in QUEUES}
     seen: dict[str, Any] = {}
     for name in QUEUES:
@@ -200,7 +203,18 @@ def list_workers(connection: redis.Redis, keys: Keys) -> list[Worker]:
         for w in Worker.all(queue=q):
             if ours & set(w.queue_names()):
                 seen[w.name] = w
+    if silent_after is not None:
+        return [w for w in seen.values() if heartbeat_age(w) <= silent_after]
     return list(seen.values())
+
+
+def heartbeat_age(worker: Worker) -> float:
+    """Seconds since ``worker``'s last heartbeat (infinite when it never sent one)."""
+    if worker.last_heartbeat is None:
+        return math.inf
+    beat = worker.last_heartbeat
+    beat = beat if beat.tzinfo else beat.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - beat).total_seconds()
 
 
 def render(connection: redis.Redis, keys: Keys) -> bytes:

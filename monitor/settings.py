@@ -95,6 +95,14 @@ class Settings(BaseSettings):
     )
 
     @property
+    def worker_silent_after(self) -> float:
+        """Seconds without a heartbeat after which ``/healthz`` and ``monitor status`` take a
+        registered worker for dead: three of its idle heartbeats (one per blocking dequeue,
+        ``MONITOR_MAINTENANCE_INTERVAL`` s, at most RQ's 405) and 30 s. RQ keeps a killed worker's
+        registration until its key expires, 480 s after the last heartbeat."""
+        return 3.0 * min(self.maintenance_interval, 405) + 30.0
+
+    @property
     def redis_url_is_default(self) -> bool:
         """True when MONITOR_REDIS_URL was not given (``monitor run``/``demo`` may then embed a Redis)."""
         return "redis_url" not in self.model_fields_set

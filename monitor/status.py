@@ -17,7 +17,7 @@ from rq.serializers import JSONSerializer
 
 from monitor.config import Config
 from monitor.keys import QUEUES, Keys
-from monitor.metrics import list_workers, queue_counts
+from monitor.metrics import heartbeat_age, list_workers, queue_counts
 from monitor.settings import Settings
 
 RECENT_FAILED = 5  #: failed jobs listed per queue
@@ -52,14 +52,17 @@ def redis_info(connection: redis.Redis, url: str) -> dict[str, Any]:
     }
 
 
-def workers_info(connection: redis.Redis, keys: Keys) -> list[dict[str, Any]]:
-    """One dict per RQ worker on our queues: name, state, current job, host, pid, heartbeat, counts."""
+def workers_info(connection: redis.Redis, keys: Keys, silent_after: float | None = None) -> list[dict[str, Any]]:
+    """One dict per RQ worker on our queues: name, state, current job, host, pid, heartbeat, counts.
+    A worker silent for over ``silent_after`` seconds is in state ``silent`` (likely dead: RQ keeps
+    a killed worker registered for 8 minutes)."""
     out = []
     for w in sorted(list_workers(connection, keys), key=lambda w: w.name):
+        silent = silent_after is not None and heartbeat_age(w) > silent_after
         out.append(
             {
                 "name": w.name,
-                "state": str(w.get_state()),
+                "state": "silent" if silent else str(w.get_state()),
                 "current_job": w.get_current_job_id(),
                 "queues": [q.rsplit(":", 1)[-1] for q in w.queue_names()],
                 "hostname": w.hostname,
@@ -140,7 +143,7 @@ def collect(
     failed = reload_errors(connection, keys)
     data["config"] = {"ok": config_error is None and not failed, "error": config_error, "reload_failed": failed}
     data["queues"] = queue_counts(connection, keys)
-    data["workers"] = workers_info(connection, keys)
+    data["workers"] = workers_info(connection, keys, settings.worker_silent_after)
     data["failed_jobs"] = failed_jobs(connection, keys)
     data["feeds"] = feeds_info(connection, keys, config)
     return data
@@ -175,6 +178,8 @@ def render_text(data: dict[str, Any]) -> str:
     lines.append(f"workers: {len(data['workers'])}")
     for w in data["workers"]:
         job = f" job {w['current_job']}" if w["current_job"] else ""
+        if w["state"] == "silent":
+            job += f": no heartbeat since {w['last_heartbeat']}, likely dead"
         lines.append(f"  {w['name']} {w['state']}{job} (pid {w['pid']} on {w['hostname']})")
     f = data["failed_jobs"]
     lines.append(f"failed jobs: {f['count']}")

@@ -24,11 +24,12 @@ from monitor.redisconn import probe_client
 from monitor.web import Request, Response, WebApp
 
 
-def healthz(connection: redis.Redis, keys: Keys) -> tuple[int, dict[str, object]]:
-    """(HTTP status, body) of the health check."""
+def healthz(connection: redis.Redis, keys: Keys, silent_after: float | None = None) -> tuple[int, dict[str, object]]:
+    """(HTTP status, body) of the health check; a worker silent for over ``silent_after`` seconds
+    (:attr:`monitor.settings.Settings.worker_silent_after`) is not counted."""
     try:
         connection.ping()
-        workers = len(list_workers(connection, keys))
+        workers = len(list_workers(connection, keys, silent_after))
         queues = {name: c["queued"] for name, c in queue_counts(connection, keys).items()}
         config_errors = {part: str(e["error"]) for part, e in reload_errors(connection, keys).items()}
     except redis.RedisError as exc:
@@ -42,7 +43,8 @@ def healthz(connection: redis.Redis, keys: Keys) -> tuple[int, dict[str, object]
     return 200, body
 
 
-def add_ops_routes(app: WebApp, connection: redis.Redis, keys: Keys, timeout: float = 2.0) -> redis.Redis:
+def add_ops_routes(app: WebApp, connection: redis.Redis, keys: Keys, timeout: float = 2.0,
+                   silent_after: float | None = None) -> redis.Redis:
     """Mount ``/metrics`` and ``/healthz`` on ``app``.
 
     Both read Redis through :func:`monitor.redisconn.probe_client`: each command gives up after
@@ -50,6 +52,8 @@ def add_ops_routes(app: WebApp, connection: redis.Redis, keys: Keys, timeout: fl
     also answers 503 once ``3 * timeout`` seconds have passed whatever its Redis calls do (they
     run on a pool of 4 threads): a trial saw requests made side by side on a frozen Redis wait
     until it woke, stuck in a new connection's handshake.
+
+    ``silent_after``: see :func:`healthz`.
 
     Returns:
         the routes' probe client (close it when the server stops, if the process goes on).
@@ -76,7 +80,7 @@ def add_ops_routes(app: WebApp, connection: redis.Redis, keys: Keys, timeout: fl
 
     def healthz_route(_request: Request) -> Response:
         def check() -> Response:
-            status, body = healthz(connection, keys)
+            status, body = healthz(connection, keys, silent_after)
             return Response(status, "application/json", json.dumps(body).encode())
         return bounded(check)
 

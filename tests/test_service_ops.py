@@ -242,6 +242,37 @@ def test_healthz_needs_redis_and_a_worker(env: dict[str, str], redis_client: red
 
 
 @pytest.mark.integration
+def test_a_worker_silent_for_minutes_is_not_counted_by_healthz_and_is_marked_by_status(
+    env: dict[str, str], redis_client: redis.Redis
+) -> None:
+    """A SIGKILLed worker stayed registered, and /healthz said "ok, 1 worker", for 8 minutes (a
+    trial): RQ expires its key 480 s after its last heartbeat. A worker silent for longer than
+    three of its idle heartbeats (210 s by default) is not counted, and status says it is silent."""
+    from datetime import UTC, datetime, timedelta
+
+    from monitor.config import Config
+    from monitor.status import collect, render_text, workers_info
+
+    keys = Keys(env["MONITOR_KEY_PREFIX"])
+    silent_after = Settings.load().worker_silent_after
+    assert silent_after == 210.0
+    worker = Worker([keys.queue("entries")], connection=redis_client, serializer=JSONSerializer)
+    worker.register_birth()
+    try:
+        assert healthz(redis_client, keys, silent_after)[0] == 200
+        old = (datetime.now(UTC) - timedelta(seconds=300)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        redis_client.hset(worker.key, "last_heartbeat", old)
+        status, body = healthz(redis_client, keys, silent_after)
+        assert (status, body["reason"]) == (503, "no worker is registered on the queues")
+        [info] = workers_info(redis_client, keys, silent_after)
+        assert info["state"] == "silent"
+        data = collect(redis_client, Settings.load(), Config.load(ROOT / "config"))
+        assert f"silent: no heartbeat since {info['last_heartbeat']}, likely dead" in render_text(data)
+    finally:
+        worker.register_death()
+
+
+@pytest.mark.integration
 def test_a_worker_registers_again_when_redis_lost_its_registration(
     env: dict[str, str], redis_client: redis.Redis
 ) -> None:
