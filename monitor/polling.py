@@ -218,7 +218,7 @@ class Poller:
                 delay = backoff_delay(state.consecutive_errors, interval, cap)
             state.backoff_until = now + delay
             if exc.status == 429:
-                self.hosts.back_off_host(host, now + (retry_after or min(delay, interval)))
+                self.hosts.back_off_host(host, now + (retry_after or interval))
         self.store.save(feed.id, state)
         return self._log(PollOutcome(feed.id, url, status=exc.status, duration=round(duration, 3),
                                      error=exc.reason))

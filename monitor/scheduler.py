@@ -166,17 +166,17 @@ class FeedScheduler:
         """Log ``feed_url_repeated`` for each URL that two or more enabled feeds poll (scheme and
         host case-folded): each is polled, its entries fetched twice, though the story alerts
         once; usually a feed pasted twice under two ids. Returns the groups of ids."""
-        by_url: dict[str, list[str]] = {}
+        by_url: dict[str, list[FeedConfig]] = {}
         for feed in feeds:
             if feed.enabled:
                 parts = urlsplit(feed.url)
-                by_url.setdefault(urlunsplit(parts._replace(scheme=parts.scheme.lower(),
-                                                            netloc=parts.netloc.lower())), []).append(feed.id)
-        groups = [ids for ids in by_url.values() if len(ids) > 1]
-        for ids in groups:
-            log.warning("feed_url_repeated", feed_ids=ids, feed_url=next(f.url for f in feeds if f.id == ids[0]),
+                folded = urlunsplit(parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()))
+                by_url.setdefault(folded, []).append(feed)
+        groups = [same for same in by_url.values() if len(same) > 1]
+        for same in groups:
+            log.warning("feed_url_repeated", feed_ids=[f.id for f in same], feed_url=same[0].url,
                         hint="each feed is polled and its entries fetched; remove one id if it was pasted twice")
-        return groups
+        return [[f.id for f in same] for same in groups]
 
     def _enqueue_rq(self, feed_id: str, slot: int) -> str:
         # The feed's config travels with the job: the poll need not re-read feeds.yaml (measured:

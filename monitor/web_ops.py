@@ -62,13 +62,13 @@ def add_ops_routes(app: WebApp, connection: redis.Redis, keys: Keys, timeout: fl
     calls = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ops-redis")
     deadline = 3 * timeout
 
-    def bounded(fn: Callable[[], Response]) -> Response:
+    silent = f"Redis is not answering: no reply within {deadline:g} s"
+
+    def bounded(fn: Callable[[], Response], on_timeout: Response) -> Response:
         try:
             return calls.submit(fn).result(timeout=deadline)
         except FutureTimeout:
-            return Response(503, "application/json", json.dumps(
-                {"status": "unhealthy", "redis": "down",
-                 "reason": f"Redis is not answering: no reply within {deadline:g} s"}).encode())
+            return on_timeout
 
     def metrics_route(_request: Request) -> Response:
         def render_metrics() -> Response:
@@ -76,13 +76,14 @@ def add_ops_routes(app: WebApp, connection: redis.Redis, keys: Keys, timeout: fl
                 return Response(200, CONTENT_TYPE_LATEST, render(connection, keys))
             except redis.RedisError as exc:
                 return Response(503, "text/plain; charset=utf-8", f"Redis is not answering: {exc}\n".encode())
-        return bounded(render_metrics)
+        return bounded(render_metrics, Response(503, "text/plain; charset=utf-8", f"{silent}\n".encode()))
 
     def healthz_route(_request: Request) -> Response:
         def check() -> Response:
             status, body = healthz(connection, keys, silent_after)
             return Response(status, "application/json", json.dumps(body).encode())
-        return bounded(check)
+        down = {"status": "unhealthy", "redis": "down", "reason": silent}
+        return bounded(check, Response(503, "application/json", json.dumps(down).encode()))
 
     app.route("/metrics", metrics_route)
     app.route("/healthz", healthz_route)
